@@ -1,0 +1,66 @@
+"""`eggls` (language server on stdio), `eggls --check` (linter) and `eggls build-info`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from eggls import __version__
+
+FAIL_ON = ("error", "warning", "information", "hint", "never")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print usage and exit(2)
+        raise UsageError(message)
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="eggls", description=__doc__, add_help=True)
+    p.add_argument("--version", action="version", version=f"eggls {__version__}")
+    p.add_argument("--check", action="store_true", help="lint PATHs and exit")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default .)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--fail-on", choices=FAIL_ON, default="warning")
+    p.add_argument("--goos", default=None)
+    p.add_argument("--goarch", default=None)
+    p.add_argument("--stdio", action="store_true", help="serve LSP on stdio (the default)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "build-info":
+        from eggls.build.report import main as build_info_main
+
+        return build_info_main(args_list[1:])
+    try:
+        args = _check_parser().parse_args(args_list)
+    except UsageError as e:
+        print(f"eggls: {e}", file=sys.stderr)
+        return 2
+    if args.check:
+        from eggls.check import run_check
+
+        try:
+            return run_check(args)
+        except UsageError as e:
+            print(f"eggls: {e}", file=sys.stderr)
+            return 2
+        except Exception as e:  # the contract: exit 2 with one line, never a traceback
+            print(f"eggls: internal error: {type(e).__name__}: {e}", file=sys.stderr)
+            return 2
+    if args.paths:
+        print("eggls: PATHs need --check", file=sys.stderr)
+        return 2
+    print("eggls: the language server is not implemented yet; use --check", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

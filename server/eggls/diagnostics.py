@@ -1,0 +1,74 @@
+"""The diagnostic value every analysis produces and every front end (CLI, LSP) renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFORMATION = "information"
+    HINT = "hint"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe; used by --fail-on."""
+        return _RANK[self]
+
+
+_RANK = {Severity.HINT: 0, Severity.INFORMATION: 1, Severity.WARNING: 2, Severity.ERROR: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A source range. Lines and columns are 1-based; columns count Unicode characters.
+
+    end_col is exclusive (the column just past the last character), as LSP ranges are.
+    """
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def with_end(self, other: Span) -> Span:
+        """Span from the start of self to the end of other (same file assumed)."""
+        if other.path != self.path:
+            return self
+        return Span(self.path, self.line, self.col, other.end_line, other.end_col)
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    path: str  # absolute path of the file the finding is anchored in
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    severity: Severity
+    basis: str  # what the finding rests on: "syntax", "build" or "predicted"
+    message: str
+    related: tuple[Related, ...] = field(default=())
+    wrapper: tuple[str, int] | None = None  # (symbol, address) from the build
+
+    @classmethod
+    def at(cls, span: Span, code: str, severity: Severity, basis: str, message: str,
+           related: tuple[Related, ...] = (),
+           wrapper: tuple[str, int] | None = None) -> Diagnostic:
+        return cls(span.path, span.line, span.col, span.end_line, span.end_col, code,
+                   severity, basis, message, related, wrapper)
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.code, self.message)
