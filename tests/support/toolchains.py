@@ -34,7 +34,7 @@ def go_toolchains() -> dict[str, Path]:
         m = re.search(r"go(\d+\.\d+)", out)
         if m:
             found[m.group(1)] = Path(root)
-    return dict(sorted(found.items(), key=lambda kv: tuple(map(int, kv[0].split("."))))
+    return dict(sorted(found.items(), key=lambda kv: tuple(map(int, kv[0].split(".")))))
 
 
 def go_env(goroot: Path, **extra: str) -> dict[str, str]:
