@@ -1,0 +1,171 @@
+"""Tokenizer for Go assembly, matching cmd/asm/internal/lex (text/scanner underneath).
+
+Differences from a C lexer that matter: newline is a token (it ends a statement), identifiers
+may contain `·` (U+00B7) and `∕` (U+2215), which are stored as `.` and `/` as cmd/asm's
+lex.Make does; `<<`, `>>`, `->`, `@>` are single tokens; a `//go:build` comment is a token,
+other comments vanish but their newlines still count for line numbers (a block comment that
+spans lines does not end the statement, as in text/scanner).
+
+A token is a plain tuple for speed (the whole GOROOT is lexed in about a second):
+(kind, text, line, col, end_col, src) — kind is one of the KIND_* strings below or the
+punctuation itself; line/col are 1-based, col counts Unicode characters, end_col is exclusive.
+`src` is the Source the token physically comes from (for a macro expansion: the use site).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+IDENT = "IDENT"
+INT = "INT"
+FLOAT = "FLOAT"
+CHAR = "CHAR"
+STRING = "STRING"
+NEWLINE = "\n"
+BUILD = "BUILD"  # //go:build comment
+EOF = "EOF"
+BAD = "BAD"  # a character or literal text/scanner rejects
+
+# Token tuple indices.
+K, T, L, C, E, S = 0, 1, 2, 3, 4, 5
+
+Token = tuple[str, str, int, int, int, "Source"]
+
+
+@dataclass(eq=False, slots=True)
+class Source:
+    """One physical file (or command-line / built-in header) that tokens come from."""
+
+    path: str
+    text: str
+    lines_cache: list[str] | None = field(default=None, repr=False)
+
+    def line_text(self, line: int) -> str:
+        if self.lines_cache is None:
+            self.lines_cache = self.text.split("\n")
+        if 1 <= line <= len(self.lines_cache):
+            return self.lines_cache[line - 1]
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class LexError:
+    src: Source
+    line: int
+    col: int
+    end_col: int
+    message: str
+
+
+_NUM = (
+    r"0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]+)?"
+    r"|0[bB][01_]*|0[oO][0-7_]*"
+    r"|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9_]+)?"
+)
+# Group numbers are what the tokenizer dispatches on (m.lastindex).
+_MASTER = re.compile(
+    r"[ \t\r]*(?:"
+    r"(\n)"  # 1 newline
+    r"|(//[^\n]*)"  # 2 line comment
+    r"|(/\*(?:[^*]|\*(?!/))*(?:\*/)?)"  # 3 block comment (maybe unterminated)
+    r"|((?:[^\W\d]|[·∕])[\w·∕]*)"  # 4 identifier
+    r"|(" + _NUM + r")"  # 5 number
+    r"|('(?:[^'\\\n]|\\.)*'?)"  # 6 char
+    r"|(\"(?:[^\"\\\n]|\\.)*\"?)"  # 7 string
+    r"|(<<|>>|->|@>)"  # 8 two-char operator
+    r"|(.)"  # 9 any other character
+    r"|($)"  # 10 end (only trailing blanks left)
+    r")",
+    re.DOTALL,
+)
+_GO_BUILD = re.compile(r"//go:build(?:\s|$)")
+_CLOSED = {6: re.compile(r"'(?:[^'\\\n]|\\.)*'"), 7: re.compile(r'"(?:[^"\\\n]|\\.)*"')}
+_UNDERSCORE_OK = re.compile(r"^(?:0[xXbBoO]_?)?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*$")
+
+
+def _translate(name: str) -> str:
+    if "·" in name or "∕" in name:
+        return name.replace("·", ".").replace("∕", "/")
+    return name
+
+
+def tokenize(src: Source, errors: list[LexError]) -> list[Token]:
+    """All tokens of src, ending with an EOF token. Never raises."""
+    text = src.text
+    out: list[Token] = []
+    append = out.append
+    line = 1
+    line_start = 0
+    pos = 0
+    n = len(text)
+    match = _MASTER.match
+    while pos < n:
+        m = match(text, pos)
+        if m is None:  # cannot happen: group 9 matches any character
+            break
+        g = m.lastindex
+        start = m.start(g) if g else m.end()
+        pos = m.end()
+        if g == 1:
+            append((NEWLINE, "\n", line, start - line_start + 1, start - line_start + 2, src))
+            line += 1
+            line_start = pos
+            continue
+        col = start - line_start + 1
+        end_col = pos - line_start + 1
+        if g == 4:
+            append((IDENT, _translate(m.group(4)), line, col, end_col, src))
+        elif g == 5:
+            tok = m.group(5)
+            kind = INT
+            low = tok.lower()
+            if "." in tok or ("e" in low and not low.startswith("0x")) or (
+                low.startswith("0x") and "p" in low
+            ):
+                kind = FLOAT
+            elif "_" in tok and not _UNDERSCORE_OK.match(tok):
+                errors.append(LexError(src, line, col, end_col,
+                                       "'_' must separate successive digits"))
+            elif low in ("0x", "0b", "0o"):
+                errors.append(LexError(src, line, col, end_col, f"{tok} has no digits"))
+            append((kind, tok, line, col, end_col, src))
+        elif g == 2:
+            tok = m.group(2)
+            if tok.startswith("//go:build") and _GO_BUILD.match(tok):
+                append((BUILD, tok, line, col, end_col, src))
+        elif g == 8:
+            tok = m.group(8)
+            append((tok, tok, line, col, end_col, src))
+        elif g == 9:
+            ch = m.group(9)
+            if ch < " " or ch in "\x7f\ufffd":
+                what = "NUL" if ch == "\x00" else f"U+{ord(ch):04X}"
+                errors.append(LexError(src, line, col, end_col, f"invalid character {what}"))
+                append((BAD, ch, line, col, end_col, src))
+            else:
+                append((ch, ch, line, col, end_col, src))
+        elif g == 3:
+            tok = m.group(3)
+            if not tok.endswith("*/") or len(tok) < 4:
+                errors.append(LexError(src, line, col, col + 2, "comment not terminated"))
+            nl = tok.count("\n")
+            if nl:
+                line += nl
+                line_start = start + tok.rfind("\n") + 1
+        elif g == 6 or g == 7:
+            tok = m.group(g)
+            if not _CLOSED[g].fullmatch(tok):
+                errors.append(LexError(src, line, col, end_col, "literal not terminated"))
+                append((BAD, tok, line, col, end_col, src))
+            else:
+                append((CHAR if g == 6 else STRING, tok, line, col, end_col, src))
+        # g == 10 / None: trailing blanks
+    col = pos - line_start + 1
+    append((EOF, "", line, col, col, src))
+    return out
+
+
+def tokenize_string(text: str, path: str = "command line") -> list[Token]:
+    """Tokens of a short string (e.g. a -D value), without the EOF token."""
+    return tokenize(Source(path, text), [])[:-1]

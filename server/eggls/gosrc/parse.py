@@ -1,0 +1,95 @@
+"""tree-sitter-go set-up and byte→character position mapping.
+
+Parsers and compiled queries are cached per thread: a tree-sitter Parser is not safe to share
+between threads, and compiling the index query costs more than parsing a small file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from functools import cache
+
+import tree_sitter_go
+from tree_sitter import Language, Node, Parser, Query, Tree
+
+from eggls.diagnostics import Span
+
+_local = threading.local()
+
+# Bytes 0x80..0xBF continue a UTF-8 sequence; deleting them leaves one byte per character.
+# This also never fails on invalid UTF-8 (each stray byte then counts as one character).
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+@cache
+def go_language() -> Language:
+    return Language(tree_sitter_go.language())
+
+
+def parser() -> Parser:
+    p: Parser | None = getattr(_local, "parser", None)
+    if p is None:
+        p = Parser(go_language())
+        _local.parser = p
+    return p
+
+
+@cache
+def query(source: str) -> Query:
+    """Compile (once) a query over the Go grammar."""
+    return Query(go_language(), source)
+
+
+def parse(data: bytes) -> Tree:
+    return parser().parse(data)
+
+
+def encode(text: str) -> bytes:
+    # surrogatepass: text decoded elsewhere with surrogateescape/odd input must not raise here.
+    return text.encode("utf-8", "surrogatepass")
+
+
+class LineMap:
+    """Turns tree-sitter (row, byte column) points into Spans with character columns."""
+
+    __slots__ = ("_ascii", "_data", "_starts", "path")
+
+    def __init__(self, path: str, data: bytes) -> None:
+        self.path = path
+        self._data = data
+        starts = [0]
+        find = data.find
+        i = find(b"\n")
+        while i >= 0:
+            starts.append(i + 1)
+            i = find(b"\n", i + 1)
+        self._starts = starts
+        # Whole file ASCII is the common case: columns are then byte columns + 1.
+        self._ascii = data.isascii()
+
+    def col(self, row: int, byte_col: int) -> int:
+        """1-based character column of a 0-based (row, byte column) point."""
+        if self._ascii or byte_col == 0:
+            return byte_col + 1
+        start = self._starts[row] if row < len(self._starts) else len(self._data)
+        prefix = self._data[start : start + byte_col]
+        if prefix.isascii():
+            return byte_col + 1
+        return len(prefix.translate(None, _CONTINUATION)) + 1
+
+    def span(self, node: Node) -> Span:
+        sr, sc = node.start_point
+        er, ec = node.end_point
+        return Span(self.path, sr + 1, self.col(sr, sc), er + 1, self.col(er, ec))
+
+    def span_bytes(self, start: int, end: int) -> Span:
+        """Span of a byte range (used for comment parts and synthetic ranges)."""
+        sr = bisect.bisect_right(self._starts, start) - 1
+        er = bisect.bisect_right(self._starts, end) - 1
+        return Span(self.path, sr + 1, self.col(sr, start - self._starts[sr]),
+                    er + 1, self.col(er, end - self._starts[er]))
+
+    def row_of(self, byte: int) -> int:
+        """0-based row of a byte offset."""
+        return bisect.bisect_right(self._starts, byte) - 1

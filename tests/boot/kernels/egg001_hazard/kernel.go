@@ -1,0 +1,32 @@
+// Package kernel is the egg001_hazard boot variant: HAZARD EGG001. The entry calls Go first thing, with SSE still off:
+// kmain.abi0 starts with XORPS X15, X15 → #UD.
+// It runs on bare x86-64 under tests/boot/stub (long mode, SSE off, FS base 0, no IDT), never
+// starts the Go runtime, and reports success with a COM1 marker and an isa-debug-exit write.
+package kernel
+
+// Every asm function is declared here: the linker needs the compiler's args stackmap for each.
+
+func entry()
+func outb(port uint16, val uint8)
+
+//go:nosplit
+func puts(s string) {
+	for i := 0; i < len(s); i++ {
+		outb(0x3f8, s[i])
+	}
+}
+
+// done prints the success marker and ends QEMU (isa-debug-exit: status (0x10<<1)|1 = 33).
+//
+//go:nosplit
+func done() {
+	puts("EGGBOOT-OK egg001_hazard\n")
+	outb(0xf4, 0x10)
+}
+
+// kmain is called from asm (·entry), i.e. through the ABI0→ABIInternal wrapper kmain.abi0.
+//
+//go:nosplit
+func kmain() {
+	done()
+}

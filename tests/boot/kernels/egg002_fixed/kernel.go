@@ -1,0 +1,34 @@
+// Package kernel is the egg002_fixed boot variant: FIXED twin of EGG002. The entry also sets a valid
+// FS base (a static block whose FS:-8 slot holds a fake g) before calling Go.
+// It runs on bare x86-64 under tests/boot/stub (long mode, SSE off, FS base 0, no IDT), never
+// starts the Go runtime, and reports success with a COM1 marker and an isa-debug-exit write.
+package kernel
+
+// Every asm function is declared here: the linker needs the compiler's args stackmap for each.
+
+func entry()
+func outb(port uint16, val uint8)
+func enableSSE()
+func setFSBase()
+
+//go:nosplit
+func puts(s string) {
+	for i := 0; i < len(s); i++ {
+		outb(0x3f8, s[i])
+	}
+}
+
+// done prints the success marker and ends QEMU (isa-debug-exit: status (0x10<<1)|1 = 33).
+//
+//go:nosplit
+func done() {
+	puts("EGGBOOT-OK egg002_fixed\n")
+	outb(0xf4, 0x10)
+}
+
+// kmain is called from asm (·entry), i.e. through the ABI0→ABIInternal wrapper kmain.abi0.
+//
+//go:nosplit
+func kmain() {
+	done()
+}

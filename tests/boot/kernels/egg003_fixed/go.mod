@@ -1,0 +1,3 @@
+module example.com/boot/egg003_fixed
+
+go 1.19

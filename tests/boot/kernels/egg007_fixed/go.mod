@@ -1,0 +1,3 @@
+module example.com/boot/egg007_fixed
+
+go 1.19

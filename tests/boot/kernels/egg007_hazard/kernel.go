@@ -1,0 +1,36 @@
+// Package kernel is the egg007_hazard boot variant: HAZARD EGG007. With SSE on and FS base 0, the entry
+// calls an asm TEXT without NOSPLIT that has a frame: its assembler-inserted stack check
+// reads g from FS:-8 → #PF before the function body runs.
+// It runs on bare x86-64 under tests/boot/stub (long mode, SSE off, FS base 0, no IDT), never
+// starts the Go runtime, and reports success with a COM1 marker and an isa-debug-exit write.
+package kernel
+
+// Every asm function is declared here: the linker needs the compiler's args stackmap for each.
+
+func entry()
+func outb(port uint16, val uint8)
+func enableSSE()
+func setFSBase()
+func setupTLS()
+
+//go:nosplit
+func puts(s string) {
+	for i := 0; i < len(s); i++ {
+		outb(0x3f8, s[i])
+	}
+}
+
+// done prints the success marker and ends QEMU (isa-debug-exit: status (0x10<<1)|1 = 33).
+//
+//go:nosplit
+func done() {
+	puts("EGGBOOT-OK egg007_hazard\n")
+	outb(0xf4, 0x10)
+}
+
+// kmain is called from asm (·entry), i.e. through the ABI0→ABIInternal wrapper kmain.abi0.
+//
+//go:nosplit
+func kmain() {
+	done()
+}
