@@ -1,10 +1,14 @@
-// Package kernel is the egg001_hazard boot variant: HAZARD EGG001. The entry calls Go first thing, with SSE still off:
-// kmain.abi0 starts with XORPS X15, X15 → #UD.
+// Package kernel is the boot variant egg001_hazard of tests/boot.
+//
+// HAZARD EGG001. The entry calls Go first thing, with SSE still off: kmain.abi0 starts with XORPS
+// X15, X15 → #UD.
+//
 // It runs on bare x86-64 under tests/boot/stub (long mode, SSE off, FS base 0, no IDT), never
 // starts the Go runtime, and reports success with a COM1 marker and an isa-debug-exit write.
 package kernel
 
-// Every asm function is declared here: the linker needs the compiler's args stackmap for each.
+// Every asm function is declared here: the linker needs the args stackmap the compiler emits
+// for a declaration (Go 1.19's linker panics on an undeclared asm TEXT in a Go package).
 
 func entry()
 func outb(port uint16, val uint8)

@@ -1,10 +1,14 @@
-// Package kernel is the egg002_fixed boot variant: FIXED twin of EGG002. The entry also sets a valid
-// FS base (a static block whose FS:-8 slot holds a fake g) before calling Go.
+// Package kernel is the boot variant egg002_fixed of tests/boot.
+//
+// FIXED twin of EGG002. The entry also sets a valid FS base (a static block whose FS:-8 slot holds
+// a fake g) before calling Go.
+//
 // It runs on bare x86-64 under tests/boot/stub (long mode, SSE off, FS base 0, no IDT), never
 // starts the Go runtime, and reports success with a COM1 marker and an isa-debug-exit write.
 package kernel
 
-// Every asm function is declared here: the linker needs the compiler's args stackmap for each.
+// Every asm function is declared here: the linker needs the args stackmap the compiler emits
+// for a declaration (Go 1.19's linker panics on an undeclared asm TEXT in a Go package).
 
 func entry()
 func outb(port uint16, val uint8)

@@ -1,11 +1,15 @@
-// Package kernel is the egg003_fixed boot variant: FIXED twin of EGG003. The address of trapret is
-// taken in asm (MOVQ $·trapret(SB), AX), which names the ABI0 body on every Go version, so
-// the IRET frame is where IRETQ expects it and the IRET lands on ·land.
+// Package kernel is the boot variant egg003_fixed of tests/boot.
+//
+// FIXED twin of EGG003. The address of trapret is taken in asm (MOVQ $·trapret(SB), AX), which
+// names the ABI0 body on every Go version, so the IRET frame is where IRETQ expects it and the
+// IRET lands on ·land.
+//
 // It runs on bare x86-64 under tests/boot/stub (long mode, SSE off, FS base 0, no IDT), never
 // starts the Go runtime, and reports success with a COM1 marker and an isa-debug-exit write.
 package kernel
 
-// Every asm function is declared here: the linker needs the compiler's args stackmap for each.
+// Every asm function is declared here: the linker needs the args stackmap the compiler emits
+// for a declaration (Go 1.19's linker panics on an undeclared asm TEXT in a Go package).
 
 func entry()
 func outb(port uint16, val uint8)

@@ -1,11 +1,15 @@
-// Package kernel is the egg007_hazard boot variant: HAZARD EGG007. With SSE on and FS base 0, the entry
-// calls an asm TEXT without NOSPLIT that has a frame: its assembler-inserted stack check
-// reads g from FS:-8 → #PF before the function body runs.
+// Package kernel is the boot variant egg007_hazard of tests/boot.
+//
+// HAZARD EGG007. With SSE on and FS base 0, the entry calls an asm TEXT without NOSPLIT that has a
+// frame: its assembler-inserted stack check reads g from FS:-8 → #PF before the function body
+// runs.
+//
 // It runs on bare x86-64 under tests/boot/stub (long mode, SSE off, FS base 0, no IDT), never
 // starts the Go runtime, and reports success with a COM1 marker and an isa-debug-exit write.
 package kernel
 
-// Every asm function is declared here: the linker needs the compiler's args stackmap for each.
+// Every asm function is declared here: the linker needs the args stackmap the compiler emits
+// for a declaration (Go 1.19's linker panics on an undeclared asm TEXT in a Go package).
 
 func entry()
 func outb(port uint16, val uint8)
