@@ -114,12 +114,8 @@ def parse_file(path: str, package: str, cfg: AsmConfig | None = None,
         if len(text) > MAX_FILE_BYTES:
             out.errors.append(AsmError(Span(path, 1, 1, 1, 1), "file too large to analyse"))
             return out
+    del bad  # invalid bytes decode to U+FFFD, which the lexer reports where it stands
     src = Source(path, text)
-    if bad is not None:
-        line = text.count("\n", 0, bad) + 1
-        col = bad - (text.rfind("\n", 0, bad) + 1) + 1
-        out.errors.append(AsmError(Span(path, line, col, line, col + 1),
-                                   "invalid UTF-8 encoding"))
     lex_errors: list[LexError] = []
     pp = Preprocessor(src, include_resolver(path, cfg), cfg.predefined(), lex_errors,
                       OPTIONAL_HEADERS)
@@ -133,12 +129,27 @@ def parse_file(path: str, package: str, cfg: AsmConfig | None = None,
             yield tok
 
     parser.run(stream())
-    for e in lex_errors:
-        out.errors.append(AsmError(Span(e.src.path, e.line, e.col, e.line, e.end_col), e.message))
-    for p in pp.errors:
-        out.errors.append(AsmError(Span(p.src.path, p.line, p.col, p.line, p.end_col), p.message))
+    errors = [(0, AsmError(Span(e.src.path, e.line, e.col, e.line, e.end_col), e.message))
+              for e in lex_errors]
+    errors += [(1, AsmError(Span(p.src.path, p.line, p.col, p.line, p.end_col), p.message))
+               for p in pp.errors]
+    errors += [(2, e) for e in out.errors]
+    out.errors = _one_per_line(errors)
     out.includes = pp.includes
     out.unresolved_includes = pp.unresolved_includes
     out.lines = text.count("\n") + 1
-    out.errors.sort(key=lambda e: (e.span.path != path, e.span.path, e.span.line, e.span.col))
+    return out
+
+
+def _one_per_line(errors: list[tuple[int, AsmError]]) -> list[AsmError]:
+    """Like cmd/asm, one error per line: from the earliest stage (a bad character or
+    directive explains the parse error it causes), then the leftmost."""
+    errors.sort(key=lambda pe: (pe[1].span.path, pe[1].span.line, pe[0], pe[1].span.col))
+    out: list[AsmError] = []
+    seen: set[tuple[str, int]] = set()
+    for _, e in errors:
+        key = (e.span.path, e.span.line)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
     return out

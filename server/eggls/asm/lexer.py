@@ -140,8 +140,10 @@ def tokenize(src: Source, errors: list[LexError]) -> list[Token]:
         elif g == 9:
             ch = m.group(9)
             if ch < " " or ch in "\x7f\ufffd":
-                what = "NUL" if ch == "\x00" else f"U+{ord(ch):04X}"
-                errors.append(LexError(src, line, col, end_col, f"invalid character {what}"))
+                # Files are decoded with errors="replace": U+FFFD marks an invalid byte.
+                msg = ("invalid UTF-8 encoding" if ch == "\ufffd" else
+                       "invalid character " + ("NUL" if ch == "\x00" else f"U+{ord(ch):04X}"))
+                errors.append(LexError(src, line, col, end_col, msg))
                 append((BAD, ch, line, col, end_col, src))
             else:
                 append((ch, ch, line, col, end_col, src))

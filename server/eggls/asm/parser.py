@@ -222,7 +222,8 @@ class _OperandParser:
                 a.type = "CONST" if prefix == "$" else "MEM"
                 a.offset = None
                 return True
-            raise ParseError(f"illegal or missing addressing mode for symbol {name}", tok)
+            raise ParseError(
+                f"illegal or missing addressing mode for symbol {_shown(name)}", tok)
         lp = self.get("(")
         reg = self.get(IDENT)
         if (self.unresolved_ok and self.is_register(reg[1]) and not static and abi is None
@@ -466,6 +467,11 @@ def _unquote_go(s: str) -> str:
         return body
 
 
+def _shown(name: str) -> str:
+    """A name in a message as the user wrote it: `·f`, not `.f`."""
+    return "·" + name[1:] if name.startswith(".") else name
+
+
 def _describe_kind(kind: str) -> str:
     return {IDENT: "identifier", INT: "integer constant", EOF: "EOF"}.get(kind, repr(kind))
 
@@ -615,9 +621,8 @@ class StatementParser:
     def append(self, ins: Instruction) -> None:
         text = self.text
         if text is None:
-            if self.pending_labels:
-                self.pending_labels.clear()
-            self.error_span(ins.span, f"{ins.mnemonic} outside of a TEXT block")
+            # cmd/internal/obj drops instructions outside TEXT without a word; so do we.
+            self.pending_labels.clear()
             return
         self.bind_labels()
         text.instructions.append(ins)
@@ -719,17 +724,16 @@ class StatementParser:
         if sym.abi == "ABIInternal" and not flag_value & TEXTFLAG_VALUES["NOSPLIT"]:
             raise ParseError(f"TEXT {sym.name!r}: ABIInternal requires NOSPLIT", first)
         op = operands[nxt]
+        shown = _shown(sym.written)
         if len(op) < 2 or op[0][0] != "$":
-            raise ParseError(f"TEXT {sym.written}: frame size must be an immediate constant",
-                             op[0])
+            raise ParseError(f"TEXT {shown}: frame size must be an immediate constant", op[0])
         rest = op[1:]
         negative = False
         if rest[0][0] == "-":
             negative = True
             rest = rest[1:]
         if not rest or rest[0][0] is not INT:
-            raise ParseError(f"TEXT {sym.written}: frame size must be an immediate constant",
-                             op[0])
+            raise ParseError(f"TEXT {shown}: frame size must be an immediate constant", op[0])
         frame = _atoi(rest[0])
         if negative:
             frame = -frame
@@ -737,7 +741,7 @@ class StatementParser:
         argsize: int | None = None
         if rest:
             if len(rest) != 2 or rest[0][0] != "-" or rest[1][0] is not INT:
-                raise ParseError(f"TEXT {sym.written}: argument size must be of form -integer",
+                raise ParseError(f"TEXT {shown}: argument size must be of form -integer",
                                  rest[0])
             argsize = _atoi(rest[1])
         text = Text(sym, span, _span(operands[0][0], operands[0][-1]), flags, flag_value,
@@ -751,8 +755,8 @@ class StatementParser:
         if a.sym is None or a.name not in ("EXTERN", "STATIC") or a.scale or a.reg:
             raise ParseError(f"{pseudo} symbol {_text_of(toks)!r} must be a symbol(SB)", toks[0])
         if not offset_ok and a.sym.offset:
-            raise ParseError(f"{pseudo} symbol {a.sym.written!r} must not be offset from SB",
-                             toks[0])
+            shown = _shown(a.sym.written)
+            raise ParseError(f"{pseudo} symbol {shown!r} must not be offset from SB", toks[0])
         return a.sym
 
     def flags(self, pseudo: str, toks: list[Token]) -> tuple[int, tuple[Flag, ...]]:
@@ -779,7 +783,7 @@ class StatementParser:
                              operands[1][0])
         last = self.data_end.get(sym.name)
         if last is not None and sym.offset < last:
-            raise ParseError(f"overlapping DATA entry for {sym.written}", op[0])
+            raise ParseError(f"overlapping DATA entry for {_shown(sym.written)}", op[0])
         self.data_end[sym.name] = sym.offset + size
         if va.type == "CONST" and size not in (1, 2, 4, 8):
             raise ParseError(f"bad int size for DATA argument: {size}", op[-1])

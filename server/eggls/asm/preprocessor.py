@@ -27,7 +27,7 @@ from eggls.asm.lexer import (
 )
 
 MAX_NESTING = 100  # cmd/asm: macro invocations without producing a token; input stack depth
-MAX_EXPANDED = 2_000_000  # tokens produced by macro expansion in one file (billion laughs)
+MAX_EXPANDED = 400_000  # tokens from macro expansion in one file; GOROOT peaks near 38k
 
 
 @dataclass(slots=True)
@@ -181,7 +181,8 @@ class Preprocessor:
             self._error(tok, f"unexpected token after '#': {word}")
             self._skip_line()
             return True
-        handler(self, tok)
+        # Directive errors are anchored on `#word`, which is what the user sees.
+        handler(self, (tok[0], tok[1], tok[2], hash_tok[3], tok[4], tok[5]))
         return True
 
     def _expect_newline(self, directive: str) -> None:
@@ -376,11 +377,11 @@ class Preprocessor:
         cur: list[Token] = []
         nesting = 0
         while True:
-            tok = self._raw()
-            kind = tok[0]
-            if kind is EOF or kind is NEWLINE:
+            if self._peek_raw()[0] in (EOF, NEWLINE):  # leave the newline: it ends the line
                 self._error(use, f"unterminated arg list invoking macro: {macro.name}")
                 return None
+            tok = self._raw()
+            kind = tok[0]
             if nesting == 0 and kind in (")", ","):
                 args.append(cur)
                 cur = []

@@ -81,11 +81,11 @@ def to_cexpr(node: Node, src: bytes, imports: Mapping[str, str] | None = None,
         return None if v is None else ("int", v)
     if t == "identifier":
         name = src[node.start_byte:node.end_byte].decode("utf-8", "replace")
-        if name == "iota":
-            return ("iota",)
-        return ("name", name)
+        return ("iota",) if name == "iota" else ("name", name)
+    if t == "iota":
+        return ("iota",)
     if t == "parenthesized_expression":
-        inner = node.named_children
+        inner = [c for c in node.named_children if c.type != "comment"]
         return to_cexpr(inner[0], src, imports, depth + 1) if len(inner) == 1 else None
     if t == "rune_literal":
         v = parse_rune_literal(src[node.start_byte:node.end_byte].decode("utf-8", "replace"))
@@ -121,7 +121,8 @@ def to_cexpr(node: Node, src: bytes, imports: Mapping[str, str] | None = None,
         fn = node.child_by_field_name("function") or node.child_by_field_name("type")
         if t == "call_expression":
             args = node.child_by_field_name("arguments")
-            operands = args.named_children if args is not None else []
+            operands = ([c for c in args.named_children if c.type != "comment"]
+                        if args is not None else [])
         else:
             x = node.child_by_field_name("operand")
             operands = [x] if x is not None else []

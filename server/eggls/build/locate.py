@@ -1,0 +1,166 @@
+"""Which ELF is "the last build", and whether it is older than the sources.
+
+Choice: an explicit path (`--build`, config `build`) wins; else the newest ELF under the module
+root that carries Go build info (preferring ones whose main module is this module).
+Staleness: with VCS stamping (`vcs.revision`, `vcs.modified`), compare with the repository's
+HEAD and work-tree state; otherwise (or when the build was made from a dirty tree) compare
+mtimes of the module's sources with the build's.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eggls.build.errors import BuildError
+from eggls.build.gobuild import GoBuild, open_build
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv",
+                       ".mypy_cache", ".pytest_cache", ".ruff_cache", ".tox"})
+SOURCE_SUFFIXES = (".go", ".s", ".h", ".c")
+MAX_WALK_FILES = 50_000  # bound the search on a huge tree
+MAX_CANDIDATES = 64  # newest ELFs opened to look for build info
+GIT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Staleness:
+    stale: bool | None  # None: cannot tell
+    reason: str
+    newer_sources: tuple[str, ...] = ()
+
+
+@dataclass
+class LastBuild:
+    build: GoBuild
+    how: str  # "explicit" or "newest Go ELF in the module"
+    candidates: int  # Go ELFs seen (1 for explicit)
+    staleness: Staleness = field(default_factory=lambda: Staleness(None, "not checked"))
+
+    @property
+    def path(self) -> str:
+        return self.build.path
+
+    def report(self) -> str:
+        s = self.staleness
+        state = {True: "stale", False: "up to date", None: "freshness unknown"}[s.stale]
+        return f"using {self.path} ({self.how}; {self.build.go_version}; {state}: {s.reason})"
+
+
+def module_path(root: Path) -> str | None:
+    try:
+        for line in (root / "go.mod").read_text(errors="replace").splitlines():
+            parts = line.split("//")[0].split()
+            if len(parts) >= 2 and parts[0] == "module":
+                return parts[1].strip('"`')
+    except OSError:
+        return None
+    return None
+
+
+def _walk(root: Path) -> tuple[list[tuple[float, str]], list[tuple[float, str]]]:
+    """(ELF files, source files) under root as (mtime, path), bounded."""
+    elves: list[tuple[float, str]] = []
+    sources: list[tuple[float, str]] = []
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
+        for name in filenames:
+            seen += 1
+            if seen > MAX_WALK_FILES:
+                return elves, sources
+            p = os.path.join(dirpath, name)
+            try:
+                st = os.stat(p)
+            except OSError:
+                continue
+            if name.endswith(SOURCE_SUFFIXES) or name in ("go.mod", "go.sum"):
+                if not name.endswith("_test.go") and "testdata" not in Path(dirpath).parts:
+                    sources.append((st.st_mtime, p))
+                continue
+            if st.st_size < 64 or not os.path.isfile(p):
+                continue
+            try:
+                with open(p, "rb") as f:
+                    if f.read(4) == b"\x7fELF":
+                        elves.append((st.st_mtime, p))
+            except OSError:
+                continue
+    return elves, sources
+
+
+def find_last_build(root: str | os.PathLike[str], explicit: str | os.PathLike[str] | None = None,
+                    check_staleness: bool = True) -> LastBuild | BuildError:
+    """The build eggls should explain, or a BuildError saying why there is none."""
+    root_p = Path(root)
+    sources: list[tuple[float, str]] | None = None
+    if explicit is not None:
+        p = Path(explicit)
+        if not p.is_absolute():
+            p = root_p / p
+        got = open_build(p)
+        if isinstance(got, BuildError):
+            return got
+        last = LastBuild(got, "explicit", 1)
+    else:
+        elves, sources = _walk(root_p)
+        elves.sort(reverse=True)
+        mod = module_path(root_p)
+        builds: list[GoBuild] = []
+        for _mtime, p_str in elves[:MAX_CANDIDATES]:
+            got = open_build(p_str)
+            if isinstance(got, GoBuild):
+                builds.append(got)
+        if not builds:
+            return BuildError(str(root_p), "no-build",
+                              "no Go ELF with build info under the module; build it or set "
+                              "`build` in .eggls.toml (or pass --build)")
+        ours = [b for b in builds if mod and b.info.main and b.info.main.path == mod]
+        chosen = (ours or builds)[0]
+        last = LastBuild(chosen, "newest Go ELF in the module", len(builds))
+    if check_staleness:
+        last.staleness = staleness(last.build, root_p, sources)
+    return last
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                           timeout=GIT_TIMEOUT, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return r.stdout if r.returncode == 0 else None
+
+
+def staleness(build: GoBuild, root: Path,
+              sources: list[tuple[float, str]] | None = None) -> Staleness:
+    settings = build.info.settings
+    rev = settings.get("vcs.revision")
+    modified = settings.get("vcs.modified")
+    if rev and settings.get("vcs", "git") == "git":
+        head = _git(root, "rev-parse", "HEAD")
+        if head is not None:
+            head = head.strip()
+            if head != rev:
+                return Staleness(True, f"built from {rev[:12]}, HEAD is {head[:12]}")
+            dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
+            if modified == "false" and dirty is not None:
+                if dirty.strip():
+                    return Staleness(True, f"built from clean {rev[:12]}; the work tree has "
+                                           "uncommitted changes since")
+                return Staleness(False, f"built from {rev[:12]}, which is HEAD, clean")
+            # Built from a dirty tree: the revision cannot tell; fall through to mtimes.
+    mtime = build.mtime
+    if mtime is None:
+        return Staleness(None, "cannot stat the build")
+    if sources is None:
+        sources = _walk(root)[1]
+    newer = sorted((p for t, p in sources if t > mtime), key=lambda p: p)
+    if newer:
+        return Staleness(True, f"{len(newer)} source file(s) changed after the build",
+                         tuple(newer[:20]))
+    if not sources:
+        return Staleness(None, "no sources found to compare with")
+    return Staleness(False, "no source file is newer than the build")

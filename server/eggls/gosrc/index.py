@@ -1,0 +1,927 @@
+"""Index one Go file: `index_go_file(path, text=None) -> GoFile`.
+
+One tree-sitter query pass collects every node of interest (declarations, calls, assignments,
+value uses, nesting frames, pointer conversions, `&x`, error nodes); Python then only looks at
+those nodes. Nesting contexts come from a sweep over byte ranges instead of walking parents.
+Comments that matter (`//go:`, `+build`, `eggls:`) are found by a byte scan of the source.
+
+Events of a function are in source order: sorted by start position, an enclosing expression
+before the expressions inside it (pre-order). Sorting by span end instead gives evaluation
+order for nested calls (`f(g())`: g before f).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tree_sitter import Node, QueryCursor
+
+from eggls.diagnostics import Span
+from eggls.gosrc import constants as C
+from eggls.gosrc.buildtags import BuildExprError, parse_build_expr
+from eggls.gosrc.idioms import ABI_FUNCS, CodePointerRead, find_code_pointer_reads
+from eggls.gosrc.model import (
+    Annotation,
+    Assign,
+    Call,
+    CodeDeref,
+    CompositeLit,
+    ConstDecl,
+    Element,
+    Event,
+    Expr,
+    Frame,
+    FuncDecl,
+    GoFile,
+    GoSyntaxError,
+    IdiomSite,
+    Import,
+    Linkname,
+    Param,
+    Pragma,
+    ValueUse,
+    VarDecl,
+)
+from eggls.gosrc.parse import LineMap, encode, parse, query
+
+_VALUE = "[(identifier) (selector_expression)]"
+_QUERY = f"""
+(package_clause (package_identifier) @package)
+(import_spec) @import
+(function_declaration) @func
+(method_declaration) @func
+(const_declaration) @const
+(type_spec) @type
+(type_alias) @type
+(var_spec) @var
+(call_expression) @call
+(assignment_statement) @assign
+(short_var_declaration) @assign
+(composite_literal) @complit
+(literal_element (literal_value) @complit)
+(argument_list {_VALUE} @val.arg)
+(assignment_statement right: (expression_list {_VALUE} @val.assign))
+(short_var_declaration right: (expression_list {_VALUE} @val.define))
+(var_spec value: (expression_list {_VALUE} @val.var))
+(return_statement (expression_list {_VALUE} @val.return))
+(literal_value (literal_element {_VALUE} @val.element))
+(keyed_element value: (literal_element {_VALUE} @val.element))
+(send_statement value: {_VALUE} @val.send)
+(if_statement consequence: (block) @frame.if)
+(if_statement alternative: (_) @frame.else)
+(for_statement body: (block) @frame.for)
+(for_clause update: (_) @frame.for)
+(expression_case) @frame.case
+(type_case) @frame.case
+(default_case) @frame.default
+(communication_case) @frame.select
+(go_statement) @frame.go
+(defer_statement) @frame.defer
+(func_literal body: (block) @frame.closure)
+(binary_expression operator: ["&&" "||"] right: (_) @frame.cond)
+(type_conversion_expression type: (parenthesized_type (pointer_type))) @conv
+(call_expression function: (parenthesized_expression (unary_expression operator: "*"))) @conv
+(unary_expression operator: "&" operand: (identifier)) @addrof
+(short_var_declaration left: (expression_list (identifier) @decl))
+(range_clause left: (expression_list (identifier) @decl))
+(func_literal parameters: (parameter_list
+  [(parameter_declaration name: (identifier) @decl)
+   (variadic_parameter_declaration name: (identifier) @decl)]))
+(type_switch_statement alias: (expression_list (identifier) @decl))
+(var_spec name: (identifier) @decl)
+(const_spec name: (identifier) @decl)
+(labeled_statement label: (label_name) @label)
+(ERROR) @error
+(MISSING) @missing
+"""
+
+# Comments worth reading; everything else is skipped without being visited.
+_COMMENT_HINT = re.compile(rb"//go:|\+build|eggls:")
+_ANNOTATION = re.compile(r"^(?://|/\*)\s*eggls:([A-Za-z_][\w-]*)(.*?)(?:\*/)?\s*$", re.S)
+_CONSTISH = frozenset({"int_literal", "rune_literal", "binary_expression", "unary_expression",
+                       "parenthesized_expression", "call_expression", "iota",
+                       "type_conversion_expression"})
+_LITERALS = frozenset({"int_literal", "float_literal", "imaginary_literal", "rune_literal",
+                       "interpreted_string_literal", "raw_string_literal", "true", "false",
+                       "nil"})
+_FRAME_STMT_PARENT = {"if": "if_statement", "else": "if_statement", "for": "for_statement"}
+
+
+def index_go_file(path: str, text: str | None = None) -> GoFile:
+    """Index a Go source file. Reads path when text is None (OSError propagates).
+
+    Syntax errors never raise: they are in GoFile.errors and the rest is indexed.
+    """
+    data = Path(path).read_bytes() if text is None else encode(text)
+    return _Indexer(path, data).run()
+
+
+def _named(node: Node | None) -> list[Node]:
+    """Named children without comments (comments are extras that can sit anywhere)."""
+    if node is None:
+        return []
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+# An event waiting for its nesting context: (start byte, -end byte, kind order, node,
+# (event class, fields before `context`, fields after `context`)).
+_Pending = tuple[int, int, int, Node, tuple[type, tuple, tuple]]
+
+
+def _pending_key(p: _Pending) -> tuple[int, int, int]:
+    return p[0], p[1], p[2]
+
+
+@dataclass(slots=True)
+class _Scope:
+    """What the names inside one function body refer to."""
+
+    func: FuncDecl | None
+    params: frozenset[str]
+    locals: frozenset[str]
+    consts: dict[str, C.ConstVal] = field(default_factory=dict)
+
+
+class _Indexer:
+    def __init__(self, path: str, data: bytes) -> None:
+        self.path = path
+        self.src = data
+        self.lm = LineMap(path, data)
+        self.tree = parse(data)
+        self.root = self.tree.root_node
+        self.file = GoFile(path=path, package=None, package_span=None)
+        self.imports: dict[str, str] = {}  # package name in this file → import path
+        self.const_vals: dict[str, C.ConstVal] = {}
+        self._expr_cache: dict[tuple[int, int, int], Expr] = {}
+        self._frame_cache: dict[tuple[int, int], Frame] = {}
+        # Function ranges (body start/end bytes) for locating events; parallel lists.
+        self._fstart: list[int] = []
+        self._fend: list[int] = []
+        self._fscope: list[_Scope] = []
+        self._pkg_scope = _Scope(None, frozenset(), frozenset())
+        self._ann_at: list[tuple[int, Annotation]] = []  # (comment start byte, annotation)
+
+    # -- small helpers -------------------------------------------------------------------
+    def text(self, node: Node) -> str:
+        return self.src[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def span(self, node: Node) -> Span:
+        return self.lm.span(node)
+
+    # -- driver --------------------------------------------------------------------------
+    def run(self) -> GoFile:
+        caps = QueryCursor(query(_QUERY)).captures(self.root)
+        get = caps.get
+        f = self.file
+        for n in get("package", ()):
+            f.package = self.text(n)
+            f.package_span = self.span(n)
+            break
+        for n in get("import", ()):
+            self._import(n)
+        self._comments()
+        for n in get("type", ()):
+            name = n.child_by_field_name("name")
+            typ = n.child_by_field_name("type")
+            if name is not None and typ is not None:
+                f.types.setdefault(self.text(name), self.text(typ))
+        for n in sorted(get("func", ()), key=lambda x: x.start_byte):
+            self._func(n)
+        self._scopes(get("decl", ()))
+        self._consts(get("const", ()))
+        self._errors(get("error", ()), get("missing", ()))
+        frames = self._frames(caps)
+        events: list[_Pending] = []
+        self._calls(get("call", ()), events)
+        self._assigns(get("assign", ()), events)
+        self._vars(get("var", ()), events)
+        self._values(caps, events)
+        self._complits(get("complit", ()), events)
+        self._convs(get("conv", ()), events)
+        self._distribute(events, frames)
+        self._code_pointer_reads(get("addrof", ()), frames)
+        return f
+
+    # -- header --------------------------------------------------------------------------
+    def _import(self, n: Node) -> None:
+        p = n.child_by_field_name("path")
+        if p is None:
+            return
+        path = self.text(p).strip("\"`")
+        a = n.child_by_field_name("name")
+        imp = Import(path, self.text(a) if a is not None else None, self.span(n))
+        self.file.imports.append(imp)
+        if imp.name not in ("_", "."):
+            self.imports[imp.name] = path
+
+    def _comments(self) -> None:
+        f = self.file
+        seen: set[int] = set()
+        pkg_start = self._package_start()
+        header_blank = self._last_blank_before(pkg_start)
+        plus: list[str] = []
+        for m in _COMMENT_HINT.finditer(self.src):
+            node = self.root.descendant_for_byte_range(m.start(), m.start() + 1)
+            if node is None or node.type != "comment" or node.start_byte in seen:
+                continue
+            seen.add(node.start_byte)
+            text = self.text(node)
+            span = self.span(node)
+            if text.startswith("//go:build") and node.start_byte < pkg_start:
+                expr = text[len("//go:build"):].strip()
+                if text[len("//go:build"):len("//go:build") + 1] not in (" ", "\t", ""):
+                    continue
+                if f.build_expr is not None:
+                    f.errors.append(GoSyntaxError("multiple //go:build lines", span))
+                    continue
+                f.build_expr = expr
+                f.build_span = span
+                try:
+                    parse_build_expr(expr)
+                except BuildExprError as e:
+                    f.errors.append(GoSyntaxError(f"invalid //go:build line: {e}", span))
+            elif text.startswith("//go:linkname"):
+                parts = text[2:].split()
+                if len(parts) >= 2:
+                    f.linknames.append(Linkname(parts[1], parts[2] if len(parts) > 2 else None,
+                                                span))
+            elif (node.start_byte < header_blank
+                  and re.match(r"//\s*\+build(\s|$)", text)):
+                plus.append(text.split("+build", 1)[1].strip())
+            am = _ANNOTATION.match(text)
+            if am:
+                ann = Annotation(am.group(1), am.group(2).strip(), span)
+                f.annotations.append(ann)
+                self._ann_at.append((node.start_byte, ann))
+        f.plus_build = tuple(plus)
+
+    def _package_start(self) -> int:
+        for c in self.root.children:
+            if c.type == "package_clause":
+                return c.start_byte
+        return len(self.src)
+
+    def _last_blank_before(self, end: int) -> int:
+        """`// +build` lines count only when a blank line follows them before the package."""
+        blanks = [m.start() for m in re.finditer(rb"\n[ \t\r]*\n", self.src[:end])]
+        return blanks[-1] if blanks else -1
+
+    # -- functions -----------------------------------------------------------------------
+    def _func(self, n: Node) -> None:
+        name_node = n.child_by_field_name("name")
+        if name_node is None:
+            return
+        recv_type: str | None = None
+        recv_ptr = False
+        recv = n.child_by_field_name("receiver")
+        if recv is not None:
+            decls = _named(recv)
+            if decls:
+                recv_type, recv_ptr = self._recv(decls[0].child_by_field_name("type"))
+            else:
+                recv_type = ""
+        params = tuple(self._params(n.child_by_field_name("parameters")))
+        res = n.child_by_field_name("result")
+        if res is None:
+            results: tuple[Param, ...] = ()
+        elif res.type == "parameter_list":
+            results = tuple(self._params(res))
+        else:
+            results = (Param(None, self.text(res), self.span(res)),)
+        body = n.child_by_field_name("body")
+        doc_lines = self._doc_lines(n.start_point[0])
+        pragmas: list[Pragma] = []
+        annotations: list[Annotation] = []
+        for row, line in doc_lines:
+            if line.startswith("//go:"):
+                parts = line[5:].split()
+                if parts:
+                    pragmas.append(Pragma(parts[0], tuple(parts[1:]), self._row_span(row, line)))
+        first_row = doc_lines[0][0] if doc_lines else n.start_point[0]
+        for a in self.file.annotations:
+            # Doc comment rows, or a trailing comment on the declaration's first line.
+            if first_row <= a.span.line - 1 <= n.start_point[0]:
+                annotations.append(a)
+        fd = FuncDecl(
+            name=self.text(name_node),
+            recv_type=recv_type,
+            recv_pointer=recv_ptr,
+            params=params,
+            results=results,
+            has_body=body is not None,
+            pragmas=tuple(pragmas),
+            annotations=tuple(annotations),
+            doc="\n".join(line for _, line in doc_lines) if doc_lines else None,
+            name_span=self.span(name_node),
+            span=self.span(n),
+            body_span=self.span(body) if body is not None else None,
+        )
+        self.file.funcs.append(fd)
+        if body is not None:
+            self._fstart.append(body.start_byte)
+            self._fend.append(body.end_byte)
+            names = frozenset(p.name for p in (*params, *results) if p.name)
+            self._fscope.append(_Scope(fd, names, frozenset()))
+
+    def _recv(self, t: Node | None) -> tuple[str | None, bool]:
+        ptr = False
+        while t is not None and t.type in ("pointer_type", "parenthesized_type", "generic_type"):
+            if t.type == "pointer_type":
+                ptr = True
+            inner = t.child_by_field_name("type") if t.type == "generic_type" else None
+            t = inner if inner is not None else (_named(t) or [None])[0]
+        return (self.text(t) if t is not None else None), ptr
+
+    def _params(self, plist: Node | None) -> Iterable[Param]:
+        for d in _named(plist):
+            if d.type not in ("parameter_declaration", "variadic_parameter_declaration"):
+                continue
+            t = d.child_by_field_name("type")
+            typ = self.text(t) if t is not None else ""
+            variadic = d.type == "variadic_parameter_declaration"
+            anns = self._param_annotations(d)
+            names = d.children_by_field_name("name")
+            if not names:
+                yield Param(None, typ, self.span(t if t is not None else d), variadic, anns)
+            for nm in names:
+                yield Param(self.text(nm), typ, self.span(nm), variadic, anns)
+
+    def _param_annotations(self, d: Node) -> tuple[Annotation, ...]:
+        """eggls: comments inside the parameter list on the parameter's line."""
+        if not self._ann_at:
+            return ()
+        plist = d.parent
+        lo = plist.start_byte if plist is not None else d.start_byte
+        hi = plist.end_byte if plist is not None else d.end_byte
+        row = d.start_point[0] + 1
+        return tuple(a for b, a in self._ann_at if lo <= b < hi and a.span.line == row)
+
+    def _doc_lines(self, row: int) -> list[tuple[int, str]]:
+        """Comment lines directly above row (no blank line between), top first."""
+        starts = self.lm._starts
+        out: list[tuple[int, str]] = []
+        r = row - 1
+        in_block = False
+        while r >= 0:
+            end = starts[r + 1] - 1 if r + 1 < len(starts) else len(self.src)
+            line = self.src[starts[r]:end].decode("utf-8", "replace").strip()
+            if in_block:
+                out.append((r, line))
+                if line.startswith("/*"):
+                    in_block = False
+                r -= 1
+                continue
+            if line.startswith("//"):
+                out.append((r, line))
+            elif line.endswith("*/"):
+                out.append((r, line))
+                in_block = not line.startswith("/*")
+            else:
+                break
+            r -= 1
+        out.reverse()
+        return out
+
+    def _row_span(self, row: int, stripped: str) -> Span:
+        starts = self.lm._starts
+        end = starts[row + 1] - 1 if row + 1 < len(starts) else len(self.src)
+        raw = self.src[starts[row]:end]
+        lead = len(raw) - len(raw.lstrip())
+        b0 = starts[row] + lead
+        return self.lm.span_bytes(b0, b0 + len(encode(stripped)))
+
+    def _scopes(self, decls: Iterable[Node]) -> None:
+        names: list[set[str]] = [set() for _ in self._fscope]
+        for d in decls:
+            i = self._func_at(d.start_byte)
+            if i is not None:
+                names[i].add(self.text(d))
+        for i, s in enumerate(self._fscope):
+            s.locals = frozenset(names[i] - {"_"})
+            assert s.func is not None
+            s.func.locals = s.locals
+
+    def _func_at(self, pos: int) -> int | None:
+        i = bisect.bisect_right(self._fstart, pos) - 1
+        if i >= 0 and pos < self._fend[i]:
+            return i
+        return None
+
+    def _scope_at(self, pos: int) -> _Scope:
+        i = self._func_at(pos)
+        return self._pkg_scope if i is None else self._fscope[i]
+
+    # -- constants -----------------------------------------------------------------------
+    def _consts(self, decls: Iterable[Node]) -> None:
+        f = self.file
+        pkg: list[ConstDecl] = []
+        local: list[tuple[int, ConstDecl]] = []
+        for d in decls:
+            i = self._func_at(d.start_byte)
+            owner = self._fscope[i].func.symbol if i is not None and self._fscope[i].func else None
+            for cd in self._const_specs(d, owner):
+                if i is None:
+                    pkg.append(cd)
+                else:
+                    local.append((i, cd))
+        vals = C.resolve_all(((c.name, c.cexpr, c.type) for c in pkg), types=f.types)
+        self.const_vals = vals
+        for c in pkg:
+            v = vals.get(c.name)
+            f.consts[c.name] = _with_value(c, v)
+        for i, c in local:
+            scope = self._fscope[i]
+            r = C.resolve_all([(c.name, c.cexpr, c.type)], outer=self._lookup_in(scope),
+                              types=f.types)
+            v = r.get(c.name)
+            if v is not None:
+                scope.consts[c.name] = v
+            f.local_consts.append(_with_value(c, v))
+
+    def _const_specs(self, d: Node, owner: str | None) -> Iterable[ConstDecl]:
+        last_vals: list[Node] = []
+        last_type: Node | None = None
+        iota = 0
+        for spec in _named(d):
+            if spec.type != "const_spec":
+                continue
+            value = spec.child_by_field_name("value")
+            typ = spec.child_by_field_name("type")
+            if value is not None:
+                last_vals = _named(value)
+                last_type = typ
+            for k, nm in enumerate(spec.children_by_field_name("name")):
+                name = self.text(nm)
+                expr = last_vals[k] if k < len(last_vals) else None
+                cx = C.to_cexpr(expr, self.src, self.imports) if expr is not None else None
+                if cx is not None:
+                    cx = C.substitute_iota(cx, iota)
+                if name != "_":
+                    yield ConstDecl(name, self.span(nm), None,
+                                    self.text(last_type) if last_type is not None else None,
+                                    self.text(expr) if expr is not None else None, cx, iota,
+                                    owner)
+            iota += 1
+
+    def _lookup_in(self, scope: _Scope) -> C.Lookup:
+        consts, pkg, shadow = scope.consts, self.const_vals, scope.params | scope.locals
+
+        def look(name: str) -> C.ConstVal | None:
+            if name in consts:
+                return consts[name]
+            if name in shadow:
+                return None
+            return pkg.get(name)
+
+        return look
+
+    # -- syntax errors -------------------------------------------------------------------
+    def _errors(self, errs: Iterable[Node], missing: Iterable[Node]) -> None:
+        if not self.root.has_error:
+            return
+        out: list[tuple[int, GoSyntaxError]] = []
+        last_end = -1
+        for n in sorted(errs, key=lambda x: (x.start_byte, -x.end_byte)):
+            if n.start_byte < last_end:
+                continue  # nested inside an error already reported
+            last_end = max(n.end_byte, n.start_byte + 1)
+            tok = self.text(n).strip().split("\n", 1)[0][:40]
+            msg = f"syntax error: unexpected {tok!r}" if tok else "syntax error"
+            out.append((n.start_byte, GoSyntaxError(msg, self.span(n))))
+        for n in missing:
+            out.append((n.start_byte, GoSyntaxError(f"syntax error: missing {n.type!r}",
+                                                    self.span(n))))
+        out.sort(key=lambda x: x[0])
+        self.file.errors.extend(e for _, e in out)
+
+    # -- expressions ---------------------------------------------------------------------
+    def expr(self, node: Node, scope: _Scope) -> Expr:
+        key = (node.start_byte, node.end_byte, node.kind_id)
+        e = self._expr_cache.get(key)
+        if e is None:
+            e = self._make_expr(node, scope)
+            self._expr_cache[key] = e
+        return e
+
+    def _make_expr(self, node: Node, scope: _Scope) -> Expr:
+        text = self.text(node)
+        span = self.span(node)
+        inner = node
+        while inner.type == "parenthesized_expression":
+            kids = _named(inner)
+            if len(kids) != 1:
+                break
+            inner = kids[0]
+        t = inner.type
+        if t == "identifier":
+            name = self.text(inner)
+            if name in scope.params:
+                return Expr(text, span, "param", name)
+            if name in scope.locals and name not in scope.consts:
+                return Expr(text, span, "local", name)
+            v = scope.consts.get(name) or self.const_vals.get(name)
+            return Expr(text, span, "name", name, None, v.value if v else None, ("name", name))
+        if t == "selector_expression":
+            op = inner.child_by_field_name("operand")
+            fld = inner.child_by_field_name("field")
+            fname = self.text(fld) if fld is not None else None
+            if op is not None and op.type == "identifier":
+                q = self.text(op)
+                if q in self.imports and q not in scope.params and q not in scope.locals:
+                    return Expr(text, span, "qualified", fname, self.imports[q], None,
+                                ("qual", self.imports[q], fname))
+            return Expr(text, span, "selector", fname,
+                        base=self.text(op) if op is not None else None)
+        if t == "index_expression":
+            op = inner.child_by_field_name("operand")
+            base = self.text(op) if op is not None else None
+            name = base if op is not None and op.type == "identifier" else None
+            return Expr(text, span, "index", name, base=base)
+        if t == "func_literal":
+            return Expr(text, span, "funclit")
+        if t in ("composite_literal", "literal_value"):
+            return Expr(text, span, "composite")
+        kind = "other"
+        name = None
+        if t == "unary_expression":
+            op = inner.child_by_field_name("operator")
+            x = inner.child_by_field_name("operand")
+            if op is not None and op.type == "&":
+                kind = "addr"
+                name = self.text(x) if x is not None and x.type == "identifier" else None
+            elif op is not None and op.type == "*":
+                kind = "deref"
+        elif t == "call_expression":
+            kind = "call"
+        elif t in _LITERALS:
+            kind = "literal"
+        if t in _CONSTISH:
+            cx = C.to_cexpr(inner, self.src, self.imports)
+            if cx is not None:
+                v = C.evaluate_typed(cx, self._lookup_in(scope), types=self.file.types)
+                return Expr(text, span, kind, name, None, v.value if v else None, cx)
+        return Expr(text, span, kind, name)
+
+    # -- events --------------------------------------------------------------------------
+    def _calls(self, calls: Iterable[Node], out: list) -> None:
+        for n in calls:
+            fn = n.child_by_field_name("function")
+            if fn is None:
+                continue
+            scope = self._scope_at(n.start_byte)
+            argl = n.child_by_field_name("arguments")
+            spread = False
+            args: list[Expr] = []
+            for a in _named(argl):
+                if a.type == "variadic_argument":
+                    spread = True
+                    kids = _named(a)
+                    if not kids:
+                        continue
+                    a = kids[0]
+                args.append(self.expr(a, scope))
+            callee = self.expr(fn, scope)
+            out.append((n.start_byte, -n.end_byte, 0, n,
+                        (Call, (self.span(n), callee, tuple(args)), (spread,))))
+
+    def _assigns(self, stmts: Iterable[Node], out: list) -> None:
+        for n in stmts:
+            left = _named(n.child_by_field_name("left"))
+            rnode = n.child_by_field_name("right")
+            right = _named(rnode)
+            if n.type == "short_var_declaration":
+                op = ":="
+            else:
+                o = n.child_by_field_name("operator")
+                op = o.type if o is not None else "="
+            self._emit_assign(n, left, right, rnode, op, out)
+
+    def _emit_assign(self, n: Node, left: list[Node], right: list[Node], rnode: Node | None,
+                     op: str, out: list) -> None:
+        scope = self._scope_at(n.start_byte)
+        span = self.span(n)
+        paired = len(left) == len(right)
+        rtext = self.text(rnode) if rnode is not None else ""
+        for k, t in enumerate(left):
+            target = self.expr(t, scope)
+            value = self.expr(right[k], scope) if paired else None
+            out.append((n.start_byte, -n.end_byte, 1, n,
+                        (Assign, (span, target, value, op), (rtext,))))
+
+    def _vars(self, specs: Iterable[Node], out: list) -> None:
+        for n in specs:
+            names = n.children_by_field_name("name")
+            vnode = n.child_by_field_name("value")
+            values = _named(vnode)
+            if self._func_at(n.start_byte) is not None:
+                if values:
+                    self._emit_assign(n, names, values, vnode, "var", out)
+                continue
+            typ = n.child_by_field_name("type")
+            paired = len(values) == len(names)
+            for k, nm in enumerate(names):
+                value = self.expr(values[k], self._pkg_scope) if paired else None
+                funcs: tuple[Expr, ...] = ()
+                comp = None
+                if paired and values[k].type == "composite_literal":
+                    funcs = tuple(self._table_funcs(values[k]))
+                    ctyp, elems = self._complit(values[k], self._pkg_scope)
+                    comp = CompositeLit(self.span(values[k]), ctyp, elems, ())
+                self.file.vars.append(VarDecl(self.text(nm), self.span(nm),
+                                              self.text(typ) if typ is not None else None,
+                                              value, funcs, comp))
+            if values:
+                self._emit_assign(n, names, values, vnode, "var", out)
+
+    def _table_funcs(self, lit: Node) -> Iterable[Expr]:
+        """Identifier / pkg.Name values anywhere inside a composite literal (keys skipped)."""
+        stack = [lit]
+        found: list[Expr] = []
+        while stack:
+            x = stack.pop()
+            for c in _named(x):
+                t = c.type
+                if t in ("literal_value", "composite_literal"):
+                    stack.append(c)
+                elif t == "keyed_element":
+                    v = c.child_by_field_name("value")
+                    if v is not None:
+                        stack.append(v)
+                elif t == "literal_element":
+                    stack.append(c)
+                elif t in ("identifier", "selector_expression") and x.type == "literal_element":
+                    found.append(self.expr(c, self._pkg_scope))
+        found.sort(key=lambda e: (e.span.line, e.span.col))
+        return found
+
+    def _values(self, caps: dict[str, list[Node]], out: list) -> None:
+        for cap, role in (("val.arg", "arg"), ("val.assign", "assign"),
+                          ("val.define", "define"), ("val.var", "var"),
+                          ("val.return", "return"), ("val.element", "element"),
+                          ("val.send", "send")):
+            for n in caps.get(cap, ()):
+                scope = self._scope_at(n.start_byte)
+                e = self.expr(n, scope)
+                if e.kind in ("param", "local") or (e.kind == "name" and e.const is not None):
+                    continue  # not a function name
+                index = callee = key = None
+                if role == "arg":
+                    argl = n.parent
+                    if argl is None:
+                        continue
+                    kids = _named(argl)
+                    index = next((i for i, k in enumerate(kids) if k.id == n.id), None)
+                    call = argl.parent
+                    fn = call.child_by_field_name("function") if call is not None else None
+                    callee = self.text(fn) if fn is not None else None
+                elif role == "element":
+                    le = n.parent
+                    ke = le.parent if le is not None else None
+                    if ke is not None and ke.type == "keyed_element":
+                        k = ke.child_by_field_name("key")
+                        key = self.text(k) if k is not None else None
+                out.append((n.start_byte, -n.end_byte, 2, n,
+                            (ValueUse, (e, role), (index, callee, key))))
+
+    def _complit(self, n: Node, scope: _Scope) -> tuple[str, tuple[Element, ...]]:
+        if n.type == "composite_literal":
+            t = n.child_by_field_name("type")
+            typ = self.text(t) if t is not None else ""
+            body = n.child_by_field_name("body")
+        else:
+            typ, body = "", n
+        elems: list[Element] = []
+        for c in _named(body):
+            if c.type == "keyed_element":
+                k = c.child_by_field_name("key")
+                v = c.child_by_field_name("value")
+                vk = _named(v)
+                if vk:
+                    elems.append(Element(self.text(k) if k is not None else None,
+                                         self.expr(vk[0], scope)))
+            elif c.type == "literal_element":
+                vk = _named(c)
+                if vk:
+                    elems.append(Element(None, self.expr(vk[0], scope)))
+        return typ, tuple(elems)
+
+    def _complits(self, lits: Iterable[Node], out: list) -> None:
+        for n in lits:
+            typ, elems = self._complit(n, self._scope_at(n.start_byte))
+            out.append((n.start_byte, -n.end_byte, 3, n,
+                        (CompositeLit, (self.span(n), typ, elems), ())))
+
+    def _convs(self, convs: Iterable[Node], out: list) -> None:
+        for n in convs:
+            if n.type == "type_conversion_expression":
+                tnode = n.child_by_field_name("type")
+                operand = n.child_by_field_name("operand")
+            else:
+                tnode = n.child_by_field_name("function")
+                operand = next(iter(_named(n.child_by_field_name("arguments"))), None)
+            if tnode is None or operand is None:
+                continue
+            ptype = self.text(tnode)[1:-1].strip()  # drop the parentheses
+            # The conversion must be the operand of a deref, index or slice.
+            top = n
+            par = n.parent
+            while par is not None and par.type == "parenthesized_expression":
+                top, par = par, par.parent
+            if par is None:
+                continue
+            mode = None
+            if par.type == "unary_expression":
+                o = par.child_by_field_name("operator")
+                if o is not None and o.type == "*":
+                    mode = "deref"
+            elif par.type in ("index_expression", "slice_expression"):
+                opnd = par.child_by_field_name("operand")
+                if opnd is not None and opnd.id == top.id:
+                    mode = "index" if par.type == "index_expression" else "slice"
+            if mode is None:
+                continue
+            addr = _strip_conversions(operand, self.src)
+            scope = self._scope_at(n.start_byte)
+            write = self._is_written(par)
+            out.append((par.start_byte, -par.end_byte, 4, par,
+                        (CodeDeref, (self.span(par), ptype, self.expr(addr, scope), mode, write),
+                         ())))
+
+    def _is_written(self, n: Node) -> bool:
+        p = n.parent
+        while p is not None and p.type == "parenthesized_expression":
+            n, p = p, p.parent
+        if p is None:
+            return False
+        if p.type in ("inc_statement", "dec_statement"):
+            return True
+        if p.type == "expression_list":
+            stmt = p.parent
+            if stmt is not None and stmt.type == "assignment_statement":
+                left = stmt.child_by_field_name("left")
+                return left is not None and left.id == p.id
+        return False
+
+    # -- nesting frames ------------------------------------------------------------------
+    def _frames(self, caps: dict[str, list[Node]]) -> list[tuple[int, int, Frame]]:
+        frames: list[tuple[int, int, Frame]] = []
+        for cap, kind in (("frame.if", "if"), ("frame.else", "else"), ("frame.for", "for"),
+                          ("frame.case", "case"), ("frame.default", None),
+                          ("frame.select", "select"), ("frame.go", "go"),
+                          ("frame.defer", "defer"), ("frame.closure", "closure"),
+                          ("frame.cond", "cond")):
+            for n in caps.get(cap, ()):
+                k = kind
+                if cap in ("frame.go", "frame.defer"):
+                    stmt = n
+                else:
+                    stmt = n.parent
+                    if cap == "frame.for" and stmt is not None and stmt.type == "for_clause":
+                        stmt = stmt.parent
+                    if cap == "frame.default" and stmt is not None:
+                        k = "select" if stmt.type == "select_statement" else "case"
+                if stmt is None or k is None:
+                    continue
+                fr = Frame(k, self.span(stmt), self.span(n))
+                frames.append((n.start_byte, n.end_byte, fr))
+        frames.sort(key=lambda x: (x[0], -x[1]))
+        return frames
+
+    def _distribute(self, events: list[_Pending], frames: list[tuple[int, int, Frame]]
+                    ) -> None:
+        events.sort(key=_pending_key)
+        fi = 0
+        stack: list[tuple[int, int, Frame]] = []
+        ctx: tuple[Frame, ...] = ()
+        funcs = [s.func for s in self._fscope]
+        for pos, _neg_end, _k, node, (cls, before, after) in events:
+            changed = False
+            while fi < len(frames) and frames[fi][0] <= pos:
+                fr = frames[fi]
+                fi += 1
+                while stack and stack[-1][1] <= fr[0]:
+                    stack.pop()
+                stack.append(fr)
+                changed = True
+            while stack and stack[-1][1] <= pos:
+                stack.pop()
+                changed = True
+            if changed:
+                ctx = tuple(f[2] for f in stack)
+            ev: Event = cls(*before, ctx, *after)
+            i = self._func_at(pos)
+            fd = funcs[i] if i is not None else None
+            if fd is None:
+                self.file.package_events.append(ev)
+            else:
+                fd.events.append(ev)
+            if isinstance(ev, Call):
+                self._abi_reflect_idiom(ev, node, fd)
+
+    def _context_at(self, pos: int, frames: list[tuple[int, int, Frame]]) -> tuple[Frame, ...]:
+        return tuple(f for s, e, f in frames if s <= pos < e)
+
+    # -- idioms --------------------------------------------------------------------------
+    def _abi_reflect_idiom(self, call: Call, n: Node, fd: FuncDecl | None) -> None:
+        callee = call.callee
+        func = fd.symbol if fd is not None else None
+        if callee.kind == "qualified" and callee.pkg == "internal/abi":
+            kind = ABI_FUNCS.get(callee.name or "")
+            if kind and call.args:
+                self.file.idioms.append(IdiomSite(kind, call.span, call.args[0], func,
+                                                  call.context, callee.text, callee.pkg))
+            return
+        if (callee.kind == "selector" and callee.name in ("Pointer", "UnsafePointer")
+                and not call.args):
+            fn = n.child_by_field_name("function")
+            inner = fn.child_by_field_name("operand") if fn is not None else None
+            while inner is not None and inner.type == "parenthesized_expression":
+                kids = _named(inner)
+                inner = kids[0] if len(kids) == 1 else None
+            if inner is None or inner.type != "call_expression":
+                return
+            vf = inner.child_by_field_name("function")
+            vargs = _named(inner.child_by_field_name("arguments"))
+            if vf is None or len(vargs) != 1 or vf.type != "selector_expression":
+                return
+            scope = self._scope_at(n.start_byte)
+            ve = self.expr(vf, scope)
+            if ve.kind == "qualified" and ve.pkg == "reflect" and ve.name == "ValueOf":
+                self.file.idioms.append(IdiomSite("reflect", call.span,
+                                                  self.expr(vargs[0], scope), func,
+                                                  call.context, callee.text, "reflect"))
+
+    def _code_pointer_reads(self, addrofs: list[Node],
+                            frames: list[tuple[int, int, Frame]]) -> None:
+        if not addrofs:
+            return
+        for read in find_code_pointer_reads(addrofs, self.src, self._body_of):
+            self._record_read(read, frames)
+
+    def _body_of(self, pos: int) -> Node | None:
+        i = self._func_at(pos)
+        if i is None:
+            return None
+        return self.root.descendant_for_byte_range(self._fstart[i], self._fend[i])
+
+    def _record_read(self, read: CodePointerRead, frames: list[tuple[int, int, Frame]]) -> None:
+        scope = self._scope_at(read.top.start_byte)
+        fd = scope.func
+        name = read.name
+        if fd is not None and name in scope.params and name not in scope.locals:
+            idx = fd.param_index(name)
+            if (idx is not None and _code_carrier_type(fd.params[idx].type)
+                    and fd.funcpc_param is None):
+                    fd.funcpc_param = idx
+                    fd.funcpc_span = self.span(read.top)
+            return
+        site = IdiomSite("deref", self.span(read.top), self.expr(read.base, scope),
+                         fd.symbol if fd is not None else None,
+                         self._context_at(read.top.start_byte, frames))
+        self.file.idioms.append(site)
+
+
+# Parameter types that cannot hold a func value: reading two words through &p of these is
+# pointer chasing, not a code address (`**(**uintptr)(unsafe.Pointer(&sym))` for a dlsym
+# result).
+_NOT_CODE = frozenset({"uintptr", "unsafe.Pointer", "string", "bool", "byte", "rune",
+                       "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16",
+                       "uint32", "uint64", "float32", "float64", "complex64", "complex128"})
+
+
+def _code_carrier_type(typ: str) -> bool:
+    t = typ.strip()
+    if t in _NOT_CODE:
+        return False
+    return not t.startswith(("*", "[", "map[", "chan ", "<-chan", "chan<-"))
+
+
+def _strip_conversions(n: Node, src: bytes) -> Node:
+    """`unsafe.Pointer(uintptr(x))` → x; parentheses dropped."""
+    for _ in range(32):
+        if n.type == "parenthesized_expression":
+            kids = _named(n)
+            if len(kids) != 1:
+                return n
+            n = kids[0]
+            continue
+        if n.type == "call_expression":
+            fn = n.child_by_field_name("function")
+            args = _named(n.child_by_field_name("arguments"))
+            if fn is not None and len(args) == 1 and \
+                    src[fn.start_byte:fn.end_byte] in (b"unsafe.Pointer", b"uintptr"):
+                n = args[0]
+                continue
+        return n
+    return n
+
+
+def _with_value(c: ConstDecl, v: C.ConstVal | None) -> ConstDecl:
+    if v is None:
+        return c
+    return ConstDecl(c.name, c.span, v.value, v.type or c.type, c.text, c.cexpr, c.iota,
+                     c.local_to)
