@@ -119,16 +119,10 @@ def parse_file(path: str, package: str, cfg: AsmConfig | None = None,
     lex_errors: list[LexError] = []
     pp = Preprocessor(src, include_resolver(path, cfg), cfg.predefined(), lex_errors,
                       OPTIONAL_HEADERS)
-    # go_asm.h names are only unknown once that include was seen; the parser is told then.
-    parser = StatementParser(out, cfg.goarch, src, unresolved_ok=False)
-
-    def stream():  # type: ignore[no-untyped-def]
-        for tok in pp.tokens():
-            if pp.unresolved_includes and not parser.ops.unresolved_ok:
-                parser.ops.unresolved_ok = True
-            yield tok
-
-    parser.run(stream())
+    # go_asm.h names are only unknown once that include was seen: the parser shares the
+    # preprocessor's list of unresolved includes and tests it when it meets such a name.
+    parser = StatementParser(out, cfg.goarch, src, pp.unresolved_includes)
+    parser.run(pp.tokens())
     errors = [(0, AsmError(Span(e.src.path, e.line, e.col, e.line, e.end_col), e.message))
               for e in lex_errors]
     errors += [(1, AsmError(Span(p.src.path, p.line, p.col, p.line, p.end_col), p.message))

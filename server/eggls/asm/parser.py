@@ -73,12 +73,12 @@ def _span(a: Token, b: Token) -> Span:
 class _OperandParser:
     """Parses one operand's tokens (p.input / p.inputPos in cmd/asm)."""
 
-    __slots__ = ("arch_regs", "input", "is_jump", "lenient", "pkg", "pos", "unresolved_ok")
+    __slots__ = ("arch_regs", "input", "is_jump", "lenient", "pkg", "pos", "unresolved")
 
-    def __init__(self, pkg: str, regs: frozenset[str] | None, unresolved_ok: bool) -> None:
+    def __init__(self, pkg: str, regs: frozenset[str] | None, unresolved: list[str]) -> None:
         self.pkg = pkg
         self.arch_regs = regs
-        self.unresolved_ok = unresolved_ok
+        self.unresolved = unresolved  # includes that could not be found (go_asm.h)
         self.input: list[Token] = []
         self.pos = 0
         self.is_jump = False
@@ -161,7 +161,7 @@ class _OperandParser:
             have_constant = not (nxt[0] is IDENT and self.at_start_of_register(nxt[1]))
             if not have_constant:
                 self.back()
-        elif tok[0] is IDENT and self.unresolved_ok and a.type == "NONE":
+        elif tok[0] is IDENT and self.unresolved and a.type == "NONE":
             have_constant = True
         if have_constant:
             self.back()
@@ -216,7 +216,7 @@ class _OperandParser:
         if self.peek() is EOF:
             if prefix == "" and self.is_jump:
                 return True
-            if self.unresolved_ok and not static and abi is None:
+            if self.unresolved and not static and abi is None:
                 # A constant from the compiler-generated go_asm.h, which we cannot see.
                 a.sym = None
                 a.type = "CONST" if prefix == "$" else "MEM"
@@ -226,7 +226,7 @@ class _OperandParser:
                 f"illegal or missing addressing mode for symbol {_shown(name)}", tok)
         lp = self.get("(")
         reg = self.get(IDENT)
-        if (self.unresolved_ok and self.is_register(reg[1]) and not static and abi is None
+        if (self.unresolved and self.is_register(reg[1]) and not static and abi is None
                 and offset == 0):
             # `const_off(R14)` with const_off from go_asm.h: memory at an unknown offset.
             self.back()
@@ -423,7 +423,7 @@ class _OperandParser:
             if self.next()[0] != ")":
                 raise ParseError("missing closing paren", tok)
             return v
-        if kind is IDENT and self.unresolved_ok:
+        if kind is IDENT and self.unresolved:
             return None
         raise ParseError(f"unexpected {tok[1] or 'EOF'} evaluating expression", tok)
 
@@ -483,13 +483,13 @@ def _signed(v: int) -> int:
 class StatementParser:
     """Builds the AsmFile from the preprocessed token stream."""
 
-    def __init__(self, out: AsmFile, goarch: str, main: Source, unresolved_ok: bool) -> None:
+    def __init__(self, out: AsmFile, goarch: str, main: Source, unresolved: list[str]) -> None:
         self.out = out
         self.goarch = goarch
         self.main = main
         self.amd64 = goarch == "amd64"
         regs = amd64_tables.REGISTERS if self.amd64 else None
-        self.ops = _OperandParser(out.package, regs, unresolved_ok)
+        self.ops = _OperandParser(out.package, regs, unresolved)
         self.text: Text | None = None
         self.pending_labels: list[tuple[str, Token]] = []
         self.saw_code = False
@@ -557,7 +557,12 @@ class StatementParser:
         if word in _PSEUDO:
             _PSEUDO[word](self, first, operands, span)
             return
-        if self.amd64 and word not in amd64_tables.INSTRUCTIONS:
+        if not self.amd64:
+            # No operand tables for this architecture: keep the statement, not its operands.
+            self.append(Instruction(word, [], span, suffix,
+                                    tuple(n for n, _ in self.pending_labels)))
+            return
+        if word not in amd64_tables.INSTRUCTIONS:
             raise ParseError(f"unrecognized instruction {word!r}", first)
         self.instruction(word, suffix, operands, span, first)
 

@@ -121,10 +121,19 @@ class Preprocessor:
     def tokens(self) -> Iterator[Token]:
         bol = True
         macros = self.macros
+        stack = self.stack
+        ifdef = self.ifdef
         while True:
             nesting = 0
-            tok = self._raw()
+            f = stack[-1]
+            tok = f.toks[f.i]
             kind = tok[0]
+            if kind is not EOF:  # fast path of _raw()
+                f.i += 1
+                self.last = tok
+            else:
+                tok = self._raw()
+                kind = tok[0]
             if kind == "#":
                 if not bol:
                     self._error(tok, "'#' must be first item on line")
@@ -133,7 +142,7 @@ class Preprocessor:
                     continue
                 bol = self._directive(tok)
                 continue
-            if kind is IDENT and tok[1] in macros and self._enabled():
+            if kind is IDENT and tok[1] in macros and (not ifdef or ifdef[-1]):
                 # Expand; a macro that yields only more macros 100 times is recursive.
                 while kind is IDENT and tok[1] in macros:
                     nesting += 1
@@ -158,7 +167,7 @@ class Preprocessor:
                 yield tok
                 return
             bol = kind is NEWLINE
-            if self._enabled() or kind is NEWLINE:
+            if not ifdef or ifdef[-1] or bol:
                 yield tok
 
     def _unwind_macros(self) -> None:
@@ -322,8 +331,9 @@ class Preprocessor:
             self._error(tok, "input recursion")
             return
         self.includes.append(path)
-        src = Source(path, text)
-        self.stack.append(_Frame(tokenize(src, self.lex_errors), src))
+        src, toks, errs = _header_tokens(path, text)
+        self.lex_errors.extend(errs)
+        self.stack.append(_Frame(toks, src))
 
     def _line(self, tok: Token) -> None:
         # Only the Plan 9 form `#line 337 "file"`; positions stay physical for the editor.
@@ -400,6 +410,24 @@ class Preprocessor:
             self._error(use, f"wrong arg count for macro {macro.name}")
             return None
         return dict(zip(params, args, strict=True))
+
+
+_HEADER_CACHE: dict[str, tuple[str, Source, list[Token], list[LexError]]] = {}
+
+
+def _header_tokens(path: str, text: str) -> tuple[Source, list[Token], list[LexError]]:
+    """Headers like textflag.h are included by nearly every file: lex each text once.
+    Tokens are immutable tuples, so sharing them between files is safe."""
+    hit = _HEADER_CACHE.get(path)
+    if hit is not None and hit[0] == text:
+        return hit[1], hit[2], hit[3]
+    src = Source(path, text)
+    errs: list[LexError] = []
+    toks = tokenize(src, errs)
+    if len(_HEADER_CACHE) > 512:
+        _HEADER_CACHE.clear()
+    _HEADER_CACHE[path] = (text, src, toks, errs)
+    return src, toks, errs
 
 
 def _unquote(s: str) -> str:

@@ -13,6 +13,7 @@ order for nested calls (`f(g())`: g before f).
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ from eggls.gosrc.model import (
     ValueUse,
     VarDecl,
 )
-from eggls.gosrc.parse import LineMap, encode, parse, query
+from eggls.gosrc.parse import SourceMap, encode, parse, query
 
 _VALUE = "[(identifier) (selector_expression)]"
 _QUERY = f"""
@@ -63,13 +64,7 @@ _QUERY = f"""
 (short_var_declaration) @assign
 (composite_literal) @complit
 (literal_element (literal_value) @complit)
-(argument_list {_VALUE} @val.arg)
-(assignment_statement right: (expression_list {_VALUE} @val.assign))
-(short_var_declaration right: (expression_list {_VALUE} @val.define))
-(var_spec value: (expression_list {_VALUE} @val.var))
 (return_statement (expression_list {_VALUE} @val.return))
-(literal_value (literal_element {_VALUE} @val.element))
-(keyed_element value: (literal_element {_VALUE} @val.element))
 (send_statement value: {_VALUE} @val.send)
 (if_statement consequence: (block) @frame.if)
 (if_statement alternative: (_) @frame.else)
@@ -108,7 +103,16 @@ _CONSTISH = frozenset({"int_literal", "rune_literal", "binary_expression", "unar
 _LITERALS = frozenset({"int_literal", "float_literal", "imaginary_literal", "rune_literal",
                        "interpreted_string_literal", "raw_string_literal", "true", "false",
                        "nil"})
-_FRAME_STMT_PARENT = {"if": "if_statement", "else": "if_statement", "for": "for_statement"}
+_BASIC_TYPES = ("bool", "byte", "rune", "string", "int", "int8", "int16", "int32", "int64",
+                "uint", "uint8", "uint16", "uint32", "uint64", "uintptr", "float32", "float64",
+                "complex64", "complex128")
+# Predeclared identifiers that are never function values.
+_PREDECLARED = frozenset((*_BASIC_TYPES, "nil", "true", "false", "iota", "any", "error"))
+# Conversions to predeclared types and builtins that cannot lead anywhere: not recorded as
+# calls (their arguments are: nested calls and value uses are captured on their own).
+_NOT_CALLS = frozenset(x.encode() for x in (
+    *_BASIC_TYPES, "len", "cap", "append", "make", "new", "copy", "min", "max", "complex",
+    "real", "imag"))
 
 
 def index_go_file(path: str, text: str | None = None) -> GoFile:
@@ -132,8 +136,13 @@ def _named(node: Node | None) -> list[Node]:
 _Pending = tuple[int, int, int, Node, tuple[type, tuple, tuple]]
 
 
-def _pending_key(p: _Pending) -> tuple[int, int, int]:
-    return p[0], p[1], p[2]
+_pending_key = operator.itemgetter(0, 1, 2)
+
+
+def _frame_key(f: tuple[int, int, Frame]) -> tuple[int, int]:
+    return f[0], -f[1]  # outer frame first when two start together
+
+
 
 
 @dataclass(slots=True)
@@ -144,13 +153,14 @@ class _Scope:
     params: frozenset[str]
     locals: frozenset[str]
     consts: dict[str, C.ConstVal] = field(default_factory=dict)
+    lookup: C.Lookup | None = None  # constant lookup, built once consts are final
 
 
 class _Indexer:
     def __init__(self, path: str, data: bytes) -> None:
         self.path = path
         self.src = data
-        self.lm = LineMap(path, data)
+        self.lm = SourceMap(path, data)
         self.tree = parse(data)
         self.root = self.tree.root_node
         self.file = GoFile(path=path, package=None, package_span=None)
@@ -164,6 +174,7 @@ class _Indexer:
         self._fscope: list[_Scope] = []
         self._pkg_scope = _Scope(None, frozenset(), frozenset())
         self._ann_at: list[tuple[int, Annotation]] = []  # (comment start byte, annotation)
+        self._unsafe = False  # the file imports "unsafe" as unsafe
 
     # -- small helpers -------------------------------------------------------------------
     def text(self, node: Node) -> str:
@@ -217,6 +228,8 @@ class _Indexer:
         self.file.imports.append(imp)
         if imp.name not in ("_", "."):
             self.imports[imp.name] = path
+        if imp.name == "unsafe" and path == "unsafe":
+            self._unsafe = True
 
     def _comments(self) -> None:
         f = self.file
@@ -468,6 +481,8 @@ class _Indexer:
             iota += 1
 
     def _lookup_in(self, scope: _Scope) -> C.Lookup:
+        if scope.lookup is not None:
+            return scope.lookup
         consts, pkg, shadow = scope.consts, self.const_vals, scope.params | scope.locals
 
         def look(name: str) -> C.ConstVal | None:
@@ -477,6 +492,7 @@ class _Indexer:
                 return None
             return pkg.get(name)
 
+        scope.lookup = look
         return look
 
     # -- syntax errors -------------------------------------------------------------------
@@ -508,8 +524,8 @@ class _Indexer:
         return e
 
     def _make_expr(self, node: Node, scope: _Scope) -> Expr:
-        text = self.text(node)
-        span = self.span(node)
+        lm = self.lm
+        start, end = node.start_byte, node.end_byte
         inner = node
         while inner.type == "parenthesized_expression":
             kids = _named(inner)
@@ -520,11 +536,12 @@ class _Indexer:
         if t == "identifier":
             name = self.text(inner)
             if name in scope.params:
-                return Expr(text, span, "param", name)
+                return Expr("param", start, end, lm, name)
             if name in scope.locals and name not in scope.consts:
-                return Expr(text, span, "local", name)
+                return Expr("local", start, end, lm, name)
             v = scope.consts.get(name) or self.const_vals.get(name)
-            return Expr(text, span, "name", name, None, v.value if v else None, ("name", name))
+            return Expr("name", start, end, lm, name, None, v.value if v else None,
+                        ("name", name))
         if t == "selector_expression":
             op = inner.child_by_field_name("operand")
             fld = inner.child_by_field_name("field")
@@ -532,19 +549,19 @@ class _Indexer:
             if op is not None and op.type == "identifier":
                 q = self.text(op)
                 if q in self.imports and q not in scope.params and q not in scope.locals:
-                    return Expr(text, span, "qualified", fname, self.imports[q], None,
+                    return Expr("qualified", start, end, lm, fname, self.imports[q], None,
                                 ("qual", self.imports[q], fname))
-            return Expr(text, span, "selector", fname,
+            return Expr("selector", start, end, lm, fname,
                         base=self.text(op) if op is not None else None)
         if t == "index_expression":
             op = inner.child_by_field_name("operand")
             base = self.text(op) if op is not None else None
             name = base if op is not None and op.type == "identifier" else None
-            return Expr(text, span, "index", name, base=base)
+            return Expr("index", start, end, lm, name, base=base)
         if t == "func_literal":
-            return Expr(text, span, "funclit")
+            return Expr("funclit", start, end, lm)
         if t in ("composite_literal", "literal_value"):
-            return Expr(text, span, "composite")
+            return Expr("composite", start, end, lm)
         kind = "other"
         name = None
         if t == "unary_expression":
@@ -563,32 +580,57 @@ class _Indexer:
             cx = C.to_cexpr(inner, self.src, self.imports)
             if cx is not None:
                 v = C.evaluate_typed(cx, self._lookup_in(scope), types=self.file.types)
-                return Expr(text, span, kind, name, None, v.value if v else None, cx)
-        return Expr(text, span, kind, name)
+                return Expr(kind, start, end, lm, name, None, v.value if v else None, cx)
+        return Expr(kind, start, end, lm, name)
 
     # -- events --------------------------------------------------------------------------
-    def _calls(self, calls: Iterable[Node], out: list) -> None:
+    def _value_use(self, e: Expr, role: str, out: list[_Pending], index: int | None = None,
+                   callee: str | None = None, key: str | None = None) -> None:
+        """Record e as a possible function value unless it is known not to be one."""
+        k = e.kind
+        if k == "qualified" or (k == "name" and e.const is None and e.name not in _PREDECLARED):
+            out.append((e.start, -e.end, 2, None, (ValueUse, (e, role), (index, callee, key))))
+
+    def _calls(self, calls: Iterable[Node], out: list[_Pending]) -> None:
+        src = self.src
+        lm = self.lm
         for n in calls:
             fn = n.child_by_field_name("function")
             if fn is None:
                 continue
+            ft = fn.type
+            if ft == "parenthesized_expression":
+                continue  # `(*T)(x)`: a conversion (or a call through *func: indirect anyway)
             scope = self._scope_at(n.start_byte)
-            argl = n.child_by_field_name("arguments")
+            if ft == "identifier":
+                name = src[fn.start_byte:fn.end_byte]
+                if name in _NOT_CALLS and name.decode() not in scope.locals \
+                        and name.decode() not in scope.params:
+                    continue
+            elif (ft == "selector_expression" and self._unsafe
+                  and src[fn.start_byte:fn.start_byte + 7] == b"unsafe."):
+                continue
+            callee = self.expr(fn, scope)
             spread = False
             args: list[Expr] = []
-            for a in _named(argl):
+            ctext = None
+            for k, a in enumerate(_named(n.child_by_field_name("arguments"))):
                 if a.type == "variadic_argument":
                     spread = True
                     kids = _named(a)
                     if not kids:
                         continue
                     a = kids[0]
-                args.append(self.expr(a, scope))
-            callee = self.expr(fn, scope)
+                e = self.expr(a, scope)
+                args.append(e)
+                if e.kind in ("name", "qualified"):
+                    if ctext is None:
+                        ctext = callee.text
+                    self._value_use(e, "arg", out, k, ctext)
             out.append((n.start_byte, -n.end_byte, 0, n,
-                        (Call, (self.span(n), callee, tuple(args)), (spread,))))
+                        (Call, (n.start_byte, n.end_byte, lm, callee, tuple(args)), (spread,))))
 
-    def _assigns(self, stmts: Iterable[Node], out: list) -> None:
+    def _assigns(self, stmts: Iterable[Node], out: list[_Pending]) -> None:
         for n in stmts:
             left = _named(n.child_by_field_name("left"))
             rnode = n.child_by_field_name("right")
@@ -601,18 +643,21 @@ class _Indexer:
             self._emit_assign(n, left, right, rnode, op, out)
 
     def _emit_assign(self, n: Node, left: list[Node], right: list[Node], rnode: Node | None,
-                     op: str, out: list) -> None:
+                     op: str, out: list[_Pending]) -> None:
         scope = self._scope_at(n.start_byte)
-        span = self.span(n)
         paired = len(left) == len(right)
-        rtext = self.text(rnode) if rnode is not None else ""
+        rtext = self.text(rnode) if rnode is not None and not paired else ""
+        role = "define" if op == ":=" else "var" if op == "var" else "assign"
         for k, t in enumerate(left):
             target = self.expr(t, scope)
             value = self.expr(right[k], scope) if paired else None
             out.append((n.start_byte, -n.end_byte, 1, n,
-                        (Assign, (span, target, value, op), (rtext,))))
+                        (Assign, (n.start_byte, n.end_byte, self.lm, target, value, op),
+                         (rtext,))))
+            if value is not None:
+                self._value_use(value, role, out)
 
-    def _vars(self, specs: Iterable[Node], out: list) -> None:
+    def _vars(self, specs: Iterable[Node], out: list[_Pending]) -> None:
         for n in specs:
             names = n.children_by_field_name("name")
             vnode = n.child_by_field_name("value")
@@ -630,7 +675,8 @@ class _Indexer:
                 if paired and values[k].type == "composite_literal":
                     funcs = tuple(self._table_funcs(values[k]))
                     ctyp, elems = self._complit(values[k], self._pkg_scope)
-                    comp = CompositeLit(self.span(values[k]), ctyp, elems, ())
+                    comp = CompositeLit(values[k].start_byte, values[k].end_byte, self.lm,
+                                        ctyp, elems, ())
                 self.file.vars.append(VarDecl(self.text(nm), self.span(nm),
                                               self.text(typ) if typ is not None else None,
                                               value, funcs, comp))
@@ -645,49 +691,28 @@ class _Indexer:
             x = stack.pop()
             for c in _named(x):
                 t = c.type
-                if t in ("literal_value", "composite_literal"):
+                if t in ("literal_value", "composite_literal", "literal_element"):
                     stack.append(c)
                 elif t == "keyed_element":
                     v = c.child_by_field_name("value")
                     if v is not None:
                         stack.append(v)
-                elif t == "literal_element":
-                    stack.append(c)
                 elif t in ("identifier", "selector_expression") and x.type == "literal_element":
-                    found.append(self.expr(c, self._pkg_scope))
-        found.sort(key=lambda e: (e.span.line, e.span.col))
+                    e = self.expr(c, self._pkg_scope)
+                    if e.kind == "qualified" or (e.kind == "name" and e.const is None
+                                                 and e.name not in _PREDECLARED):
+                        found.append(e)
+        found.sort(key=lambda e: e.start)
         return found
 
-    def _values(self, caps: dict[str, list[Node]], out: list) -> None:
-        for cap, role in (("val.arg", "arg"), ("val.assign", "assign"),
-                          ("val.define", "define"), ("val.var", "var"),
-                          ("val.return", "return"), ("val.element", "element"),
-                          ("val.send", "send")):
+    def _values(self, caps: dict[str, list[Node]], out: list[_Pending]) -> None:
+        """Value uses outside calls and assignments: return values and sent values."""
+        for cap, role in (("val.return", "return"), ("val.send", "send")):
             for n in caps.get(cap, ()):
-                scope = self._scope_at(n.start_byte)
-                e = self.expr(n, scope)
-                if e.kind in ("param", "local") or (e.kind == "name" and e.const is not None):
-                    continue  # not a function name
-                index = callee = key = None
-                if role == "arg":
-                    argl = n.parent
-                    if argl is None:
-                        continue
-                    kids = _named(argl)
-                    index = next((i for i, k in enumerate(kids) if k.id == n.id), None)
-                    call = argl.parent
-                    fn = call.child_by_field_name("function") if call is not None else None
-                    callee = self.text(fn) if fn is not None else None
-                elif role == "element":
-                    le = n.parent
-                    ke = le.parent if le is not None else None
-                    if ke is not None and ke.type == "keyed_element":
-                        k = ke.child_by_field_name("key")
-                        key = self.text(k) if k is not None else None
-                out.append((n.start_byte, -n.end_byte, 2, n,
-                            (ValueUse, (e, role), (index, callee, key))))
+                self._value_use(self.expr(n, self._scope_at(n.start_byte)), role, out)
 
-    def _complit(self, n: Node, scope: _Scope) -> tuple[str, tuple[Element, ...]]:
+    def _complit(self, n: Node, scope: _Scope, out: list[_Pending] | None = None
+                 ) -> tuple[str, tuple[Element, ...]]:
         if n.type == "composite_literal":
             t = n.child_by_field_name("type")
             typ = self.text(t) if t is not None else ""
@@ -696,26 +721,28 @@ class _Indexer:
             typ, body = "", n
         elems: list[Element] = []
         for c in _named(body):
+            key = None
             if c.type == "keyed_element":
                 k = c.child_by_field_name("key")
-                v = c.child_by_field_name("value")
-                vk = _named(v)
-                if vk:
-                    elems.append(Element(self.text(k) if k is not None else None,
-                                         self.expr(vk[0], scope)))
-            elif c.type == "literal_element":
-                vk = _named(c)
-                if vk:
-                    elems.append(Element(None, self.expr(vk[0], scope)))
+                key = self.text(k) if k is not None else None
+                c = c.child_by_field_name("value")
+            if c is None or c.type != "literal_element":
+                continue
+            vk = _named(c)
+            if vk:
+                e = self.expr(vk[0], scope)
+                elems.append(Element(key, e))
+                if out is not None:
+                    self._value_use(e, "element", out, key=key)
         return typ, tuple(elems)
 
-    def _complits(self, lits: Iterable[Node], out: list) -> None:
+    def _complits(self, lits: Iterable[Node], out: list[_Pending]) -> None:
         for n in lits:
-            typ, elems = self._complit(n, self._scope_at(n.start_byte))
+            typ, elems = self._complit(n, self._scope_at(n.start_byte), out)
             out.append((n.start_byte, -n.end_byte, 3, n,
-                        (CompositeLit, (self.span(n), typ, elems), ())))
+                        (CompositeLit, (n.start_byte, n.end_byte, self.lm, typ, elems), ())))
 
-    def _convs(self, convs: Iterable[Node], out: list) -> None:
+    def _convs(self, convs: Iterable[Node], out: list[_Pending]) -> None:
         for n in convs:
             if n.type == "type_conversion_expression":
                 tnode = n.child_by_field_name("type")
@@ -746,9 +773,9 @@ class _Indexer:
                 continue
             addr = _strip_conversions(operand, self.src)
             scope = self._scope_at(n.start_byte)
-            write = self._is_written(par)
             out.append((par.start_byte, -par.end_byte, 4, par,
-                        (CodeDeref, (self.span(par), ptype, self.expr(addr, scope), mode, write),
+                        (CodeDeref, (par.start_byte, par.end_byte, self.lm, ptype,
+                                     self.expr(addr, scope), mode, self._is_written(par)),
                          ())))
 
     def _is_written(self, n: Node) -> bool:
@@ -769,6 +796,7 @@ class _Indexer:
     # -- nesting frames ------------------------------------------------------------------
     def _frames(self, caps: dict[str, list[Node]]) -> list[tuple[int, int, Frame]]:
         frames: list[tuple[int, int, Frame]] = []
+        lm = self.lm
         for cap, kind in (("frame.if", "if"), ("frame.else", "else"), ("frame.for", "for"),
                           ("frame.case", "case"), ("frame.default", None),
                           ("frame.select", "select"), ("frame.go", "go"),
@@ -786,21 +814,24 @@ class _Indexer:
                         k = "select" if stmt.type == "select_statement" else "case"
                 if stmt is None or k is None:
                     continue
-                fr = Frame(k, self.span(stmt), self.span(n))
-                frames.append((n.start_byte, n.end_byte, fr))
-        frames.sort(key=lambda x: (x[0], -x[1]))
+                b0, b1 = n.start_byte, n.end_byte
+                frames.append((b0, b1, Frame(k, stmt.start_byte, stmt.end_byte, b0, b1, lm)))
+        frames.sort(key=_frame_key)
         return frames
 
     def _distribute(self, events: list[_Pending], frames: list[tuple[int, int, Frame]]
                     ) -> None:
         events.sort(key=_pending_key)
         fi = 0
+        nframes = len(frames)
         stack: list[tuple[int, int, Frame]] = []
         ctx: tuple[Frame, ...] = ()
         funcs = [s.func for s in self._fscope]
+        fstart, fend = self._fstart, self._fend
+        pkg_events = self.file.package_events
         for pos, _neg_end, _k, node, (cls, before, after) in events:
             changed = False
-            while fi < len(frames) and frames[fi][0] <= pos:
+            while fi < nframes and frames[fi][0] <= pos:
                 fr = frames[fi]
                 fi += 1
                 while stack and stack[-1][1] <= fr[0]:
@@ -813,14 +844,14 @@ class _Indexer:
             if changed:
                 ctx = tuple(f[2] for f in stack)
             ev: Event = cls(*before, ctx, *after)
-            i = self._func_at(pos)
-            fd = funcs[i] if i is not None else None
+            i = bisect.bisect_right(fstart, pos) - 1
+            fd = funcs[i] if i >= 0 and pos < fend[i] else None
             if fd is None:
-                self.file.package_events.append(ev)
+                pkg_events.append(ev)
             else:
                 fd.events.append(ev)
-            if isinstance(ev, Call):
-                self._abi_reflect_idiom(ev, node, fd)
+            if cls is Call:
+                self._abi_reflect_idiom(ev, node, fd)  # type: ignore[arg-type]
 
     def _context_at(self, pos: int, frames: list[tuple[int, int, Frame]]) -> tuple[Frame, ...]:
         return tuple(f for s, e, f in frames if s <= pos < e)

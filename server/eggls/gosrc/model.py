@@ -1,8 +1,13 @@
 """The index of one Go source file: what the analysis needs, positions as Spans.
 
-Everything here is plain data computed from one file's syntax. Facts that need the whole
-package (constants defined in another file, functions declared elsewhere, funcpc-like helpers
-in other files or packages) are left for the caller, with enough recorded to finish the job:
+Everything here is plain data computed from one file's syntax. Expressions, frames and body
+events are created once per indexed file and compare by identity (eq=False keeps them
+hashable and cheap to build: a runtime-sized package makes ~100k of them); treat them as
+read-only. Positions of those are byte ranges into the file; `.span` computes the Span.
+
+Facts that need the whole package (constants defined in another file, functions declared
+elsewhere, funcpc-like helpers in other files or packages) are left for the caller, with
+enough recorded to finish the job:
 `Expr.cexpr` can be re-evaluated against package constants (constants.evaluate), and
 `idioms.package_idioms` resolves calls of funcpc-like functions across files and imports.
 """
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field
 
 from eggls.diagnostics import Diagnostic, Severity, Span
 from eggls.gosrc.buildtags import BuildExprError, build_satisfied, parse_build_expr, plus_build_ok
+from eggls.gosrc.parse import SourceMap
 
 # A constant expression in a form that survives the syntax tree: nested tuples.
 #   ("int", v) | ("name", n) | ("qual", import_path_or_alias, n) | ("un", op, x)
@@ -71,7 +77,7 @@ class Param:
     annotations: tuple[Annotation, ...] = ()  # `/* eggls:sink */` comments on the same line
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Expr:
     """An expression the analysis may have to follow.
 
@@ -79,21 +85,34 @@ class Expr:
     var or const), "param" (a parameter or result of the enclosing function), "local" (declared
     inside the enclosing function, closures included), "qualified" (`pkg.Name`, pkg an
     import), "index" (`a[i]`; name = base identifier if any), "selector" (`x.f`; name = "f"),
-    "funclit", "call", "literal" (number/rune/string), "deref" (`*p`), "addr" (`&x`;
-    name = x when an identifier), "other".
+    "funclit", "composite", "call", "literal" (number/rune/string), "deref" (`*p`), "addr"
+    (`&x`; name = x when an identifier), "other". Parentheses around the expression are
+    looked through for the kind.
+
+    text and span are computed on access from the byte range (indexing a large package
+    creates far more Exprs than anyone reads).
     """
 
-    text: str
-    span: Span
     kind: str
+    start: int  # byte offsets of the expression in the file
+    end: int
+    source: SourceMap = field(compare=False, repr=False)
     name: str | None = None
     pkg: str | None = None  # import path for "qualified"
     const: int | None = None  # value when constant with this file's knowledge
     cexpr: CExpr | None = None  # for re-evaluation with package-wide constants
     base: str | None = None  # "index"/"selector": text of the operand (`vectors`, `ctx`)
 
+    @property
+    def text(self) -> str:
+        return self.source.text(self.start, self.end)
 
-@dataclass(frozen=True, slots=True)
+    @property
+    def span(self) -> Span:
+        return self.source.span_bytes(self.start, self.end)
+
+
+@dataclass(slots=True, eq=False)
 class Frame:
     """One level of nesting around an event (outermost first in an event's context).
 
@@ -101,21 +120,42 @@ class Frame:
     post statement; the init, first condition and range expression are outside), "case"
     (a clause of an expression or type switch, default included), "select" (a select
     clause), "go", "defer", "closure" (a func literal's body), "cond" (right operand of
-    `&&`/`||`). stmt identifies the statement, branch the part (block/clause) that is nested.
+    `&&`/`||`). The statement (stmt_start/stmt) identifies the conditional; the branch is
+    the nested part (block, clause, operand). Frames compare equal by kind and byte ranges.
     """
 
     kind: str
-    stmt: Span
-    branch: Span
+    stmt_start: int
+    stmt_end: int
+    branch_start: int
+    branch_end: int
+    source: SourceMap = field(compare=False, repr=False)
+
+    @property
+    def stmt(self) -> Span:
+        return self.source.span_bytes(self.stmt_start, self.stmt_end)
+
+    @property
+    def branch(self) -> Span:
+        return self.source.span_bytes(self.branch_start, self.branch_end)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Call:
-    span: Span  # the whole call expression
+    """A call (conversions to predeclared types, builtins such as len/append, unsafe.* and
+    `(*T)(x)` forms are not recorded). start/end: the whole call expression."""
+
+    start: int
+    end: int
+    source: SourceMap = field(compare=False, repr=False)
     callee: Expr
     args: tuple[Expr, ...]
     context: tuple[Frame, ...]
     spread: bool = False  # f(xs...)
+
+    @property
+    def span(self) -> Span:
+        return self.source.span_bytes(self.start, self.end)
 
     @property
     def name(self) -> str | None:
@@ -128,9 +168,10 @@ class Call:
         return self.callee.pkg
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class ValueUse:
-    """An identifier or selector used as a value, not called: candidates for function values.
+    """An identifier or `pkg.Name` used as a value, not called: candidates for function
+    values (identifiers known here as locals, parameters or constants are left out).
 
     role: "arg" (call argument; index = position, callee = callee text), "assign", "define"
     (`:=`), "var", "return", "element" (composite literal element or keyed value; key set),
@@ -149,15 +190,17 @@ class ValueUse:
         return self.expr.span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Assign:
     """`target op value` for `=`, `:=`, `op=` and `var x = v` (one per target).
 
     value is None when the right side does not pair one-to-one (`a, b = f()`); then
-    value_text holds the whole right side.
+    value_text holds the whole right side. start/end: the whole statement.
     """
 
-    span: Span  # the whole statement
+    start: int
+    end: int
+    source: SourceMap = field(compare=False, repr=False)
     target: Expr
     value: Expr | None
     op: str  # "=", ":=", "+=", "var", ...
@@ -165,39 +208,56 @@ class Assign:
     value_text: str = ""
 
     @property
+    def span(self) -> Span:
+        return self.source.span_bytes(self.start, self.end)
+
+    @property
     def field(self) -> str | None:
         """Field name when the target is a selector (`ctx.ip` → "ip")."""
         return self.target.name if self.target.kind == "selector" else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class CodeDeref:
     """A value converted to a pointer and then dereferenced, indexed or sliced.
 
     `(*[16]byte)(unsafe.Pointer(pc))[:]`, `*(*byte)(unsafe.Pointer(addr))`. address is the
     innermost operand after stripping unsafe.Pointer/uintptr conversions and parentheses.
+    start/end: the deref/index/slice expression.
     """
 
-    span: Span
+    start: int
+    end: int
+    source: SourceMap = field(compare=False, repr=False)
     pointer_type: str  # the pointer type text, e.g. "*[16]byte"
     address: Expr
     mode: str  # "deref", "index" or "slice"
     write: bool  # the result is assigned to
     context: tuple[Frame, ...]
 
+    @property
+    def span(self) -> Span:
+        return self.source.span_bytes(self.start, self.end)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True, eq=False)
 class Element:
     key: str | None  # keyed element's key text (`IP` in T{IP: x}); None when positional
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class CompositeLit:
-    span: Span
+    start: int
+    end: int
+    source: SourceMap = field(compare=False, repr=False)
     type: str  # type text; "" for elided inner literals
     elements: tuple[Element, ...]  # direct elements only (nested literals are their own)
     context: tuple[Frame, ...]
+
+    @property
+    def span(self) -> Span:
+        return self.source.span_bytes(self.start, self.end)
 
 
 Event = Call | ValueUse | Assign | CodeDeref | CompositeLit

@@ -50,8 +50,9 @@ def encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-class LineMap:
-    """Turns tree-sitter (row, byte column) points into Spans with character columns."""
+class SourceMap:
+    """A file's bytes and line starts: tree-sitter (row, byte column) points and byte ranges
+    to Spans with character columns, byte ranges to text."""
 
     __slots__ = ("_ascii", "_data", "_starts", "path")
 
@@ -81,6 +82,8 @@ class LineMap:
     def span(self, node: Node) -> Span:
         sr, sc = node.start_point
         er, ec = node.end_point
+        if self._ascii:
+            return Span(self.path, sr + 1, sc + 1, er + 1, ec + 1)
         return Span(self.path, sr + 1, self.col(sr, sc), er + 1, self.col(er, ec))
 
     def span_bytes(self, start: int, end: int) -> Span:
@@ -89,6 +92,9 @@ class LineMap:
         er = bisect.bisect_right(self._starts, end) - 1
         return Span(self.path, sr + 1, self.col(sr, start - self._starts[sr]),
                     er + 1, self.col(er, end - self._starts[er]))
+
+    def text(self, start: int, end: int) -> str:
+        return self._data[start:end].decode("utf-8", "replace")
 
     def row_of(self, byte: int) -> int:
         """0-based row of a byte offset."""
