@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eggls.asm import AsmConfig, parse_file  # noqa: E402
+from eggls.asm import AsmConfig, parse_file
 
 
 def main() -> None:

@@ -87,7 +87,8 @@ def test_goarch_selects_other_files(module: Path, capsys: pytest.CaptureFixture[
     assert out == ""
 
 
-def test_usage_errors_exit_2_with_one_line(module: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_errors_exit_2_with_one_line(module: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = run(["--check", str(module / "missing")], capsys)
     assert rc == 2 and out == "" and err.count("\n") == 1 and "no such file" in err
     rc, _, err = run(["--check", "--format", "xml"], capsys)

@@ -252,7 +252,8 @@ def std_sfiles(goroot: Path, env: dict[str, str]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for line in proc.stdout.splitlines():
         pkg, d, *files = line.split("\t")
-        result[pkg] = [os.path.join(d, f) for f in files]
+        # SFiles also holds cgo's `.S` files, which go to the C compiler, not to asm.
+        result[pkg] = [os.path.join(d, f) for f in files if f.endswith(".s")]
     return result
 
 

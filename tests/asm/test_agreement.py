@@ -37,9 +37,7 @@ MAX_REPORTED = 30
 # Textflag bits InitTextSym ignores on TEXT (NOPROF is obsolete; the rest are DATA/GLOBL flags),
 # so the listing can never show them.
 IGNORED_ON_TEXT = frozenset({"NOPROF", "RODATA", "NOPTR", "TLSBSS"})
-# Flags the back end adds by itself: NOSPLIT for small leaf functions and NOFRAME when it saves
-# no BP (cmd/internal/obj/x86/obj6.go preprocess).
-ADDED_BY_BACKEND = frozenset({"NOSPLIT", "NOFRAME"})
+STACK_SMALL = 128  # internal/abi.StackSmall
 # Statements the listing prints as Progs that eggls keeps outside Text.instructions: the TEXT
 # itself, FUNCDATA/PCDATA (Text.funcdata/pcdata; the assembler also synthesises FUNCDATA
 # args_stackmap/arginfo on the TEXT line) and the PCALIGN directive (no Instruction in the model).
@@ -92,7 +90,9 @@ def ground_truth(request: pytest.FixtureRequest) -> GroundTruth:
         key = (os.path.realpath(t.path), t.name)
         assert key not in by_key, f"duplicate TEXT in listing: {key}"
         by_key[key] = t
-    files = frozenset(os.path.realpath(f) for fs in sfiles.values() for f in fs)
+    # SFiles also holds cgo's `.S` files, which go to the C compiler, not to asm.
+    files = frozenset(os.path.realpath(f) for fs in sfiles.values() for f in fs
+                      if f.endswith(".s"))
     return GroundTruth(goroot, cgo, by_key, files)
 
 
@@ -138,18 +138,65 @@ def data_refs(t: Text) -> set[str]:
     return out
 
 
-def expected_locals(t: Text) -> int:
-    """The frame the listing reports. obj6 preprocess saves BP (frame += 8) unless NOFRAME was
-    declared or the function has a zero frame and makes no call."""
+def split_fixup_nops(lt: ListedText) -> set[int]:
+    """Indexes of the NOP stacksplit appends after the function's last Prog (with that Prog's
+    line) to fix up SP before its morestack block: the NOP just before the block's PCDATAs and
+    CALL runtime.morestack* on the TEXT line."""
+    out: set[int] = set()
+    ins = lt.instructions
+    for n, i in enumerate(ins):
+        if i.branch_symbol in MORESTACK and i.mnemonic == "CALL" and i.line == lt.line:
+            k = n - 1
+            while k > 0 and ins[k].mnemonic in ("PCDATA", "FUNCDATA"):
+                k -= 1
+            if ins[k].mnemonic == "NOP":
+                out.add(k)
+    return out
+
+
+def saves_bp(t: Text) -> bool:
+    """obj6 preprocess saves BP (and the frame grows by 8) unless NOFRAME was declared or the
+    function has a zero frame and makes no call."""
     has_call = any(i.mnemonic in CALLS for i in t.instructions)
-    if t.has_flag("NOFRAME") or (max(t.frame_size, 0) == 0 and not has_call):
-        return t.frame_size
-    return t.frame_size + 8
+    return not t.has_flag("NOFRAME") and not (max(t.frame_size, 0) == 0 and not has_call)
+
+
+def expected_locals(t: Text) -> int:
+    return t.frame_size + 8 if saves_bp(t) else t.frame_size
+
+
+def zero_arg_runtime_call(name: str | None) -> bool:
+    """obj6 isZeroArgRuntimeCall: runtime panics that use no stack before their own check."""
+    return name is not None and (
+        name in ("runtime.panicdivide", "runtime.panicwrap", "runtime.panicshift")
+        or name.startswith(("runtime.panicIndex", "runtime.panicSlice")))
+
+
+def backend_flags(t: Text) -> set[str]:
+    """Attributes obj6 preprocess adds: NOFRAME when it saves no BP; NOSPLIT for a leaf whose
+    frame (BP included) is below abi.StackSmall, so the stack-split check is skipped."""
+    added: set[str] = set()
+    bp = saves_bp(t)
+    if not bp:
+        added.add("NOFRAME")
+    autoffset = max(t.frame_size, 0) + (8 if bp else 0)
+    if autoffset >= STACK_SMALL or t.has_flag("NOSPLIT"):
+        return added
+    for i in t.instructions:
+        if i.mnemonic == "CALL":
+            target = next((op.symbol.name for op in i.operands
+                           if isinstance(op, Branch) and op.symbol is not None), None)
+            if not zero_arg_runtime_call(target):
+                return added
+        if i.mnemonic in CALLS and autoffset >= STACK_SMALL - 8:
+            return added
+    added.add("NOSPLIT")
+    return added
 
 
 def compare_text(t: Text, lt: ListedText, where: str, rep: Report) -> None:
-    # Flags. The listing adds STATIC for `name<>` and ABIInternal for `<ABIInternal>`: those two
-    # are checked both ways against the symbol; NOSPLIT/NOFRAME may be added by the back end.
+    # Flags. The listing adds STATIC for `name<>`, ABIInternal for `<ABIInternal>` and what
+    # obj6 preprocess decides (backend_flags); beyond that it must show exactly what was declared.
     declared = set(flag_names(t.flag_value)) - IGNORED_ON_TEXT
     if t.symbol.static:
         declared.add("STATIC")
@@ -158,10 +205,10 @@ def compare_text(t: Text, lt: ListedText, where: str, rep: Report) -> None:
     listed = set(lt.flags)
     if not declared <= listed:
         rep.add("flags", where, f"declared {sorted(declared - listed)} not listed {sorted(listed)}")
-    unexplained = listed - declared - ADDED_BY_BACKEND
-    if unexplained:
-        rep.add("flags", where, f"listed {sorted(unexplained)} not declared (eggls value "
-                                f"{t.flag_value}, flags {[f.name for f in t.flags]})")
+    expected = declared | backend_flags(t)
+    if listed != expected:
+        rep.add("flags", where, f"listed {sorted(listed)}, expected {sorted(expected)} (eggls "
+                                f"value {t.flag_value}, written {[f.name for f in t.flags]})")
     rep.counts["flags"] += len(declared)
 
     # ArgsSizeUnknown when `-argsize` is omitted; both sides say None then.
@@ -178,18 +225,14 @@ def compare_text(t: Text, lt: ListedText, where: str, rep: Report) -> None:
     # (ADDQ/POPQ BP) on RET/tail-JMP lines, which hold an instruction anyway. When it did, the
     # TEXT line is left out on both sides; otherwise an instruction there came from the source.
     got = instruction_lines(t)
-    want = lt.source_lines(NOT_INSTRUCTIONS)
     text_line = (os.path.realpath(lt.path or ""), lt.line)
+    want = {(os.path.realpath(i.path), i.line) for n, i in enumerate(lt.instructions)
+            if i.path is not None and i.mnemonic not in NOT_INSTRUCTIONS
+            and n not in split_fixup_nops(lt)}
     prologue = not lt.nosplit or lt.locals > 0 or "WRAPPER" in lt.flags
     if prologue:
         got.discard(text_line)
         want.discard(text_line)
-    # Stack-split spill fix-up: a NOP is appended after the last Prog with that Prog's line;
-    # NOPs on lines eggls has nothing on are the back end's (written NOPs sit on their own line
-    # and then eggls has an instruction there).
-    want -= {(os.path.realpath(i.path), i.line) for i in lt.instructions
-             if i.mnemonic == "NOP" and i.path is not None
-             and (os.path.realpath(i.path), i.line) not in got and not lt.nosplit}
     rep.counts["instruction lines"] += len(want)
     if got != want:
         only_g = sorted(f"{Path(p).name}:{n}" for p, n in got - want)
