@@ -1,0 +1,3 @@
+module example.com/tinykernel
+
+go 1.21
