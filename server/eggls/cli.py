@@ -29,6 +29,14 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-on", choices=FAIL_ON, default="warning")
     p.add_argument("--goos", default=None)
     p.add_argument("--goarch", default=None)
+    p.add_argument("--build", metavar="ELF", default=None,
+                   help="read wrapper facts from this build artifact")
+    p.add_argument("--no-build", action="store_true",
+                   help="use no build artifact: predict from the Go version")
+    p.add_argument("--entry", metavar="SYM", action="append", default=[],
+                   help="boot entry as the linker's -E spells it (repeatable)")
+    p.add_argument("--go-version", metavar="X.Y", default=None,
+                   help="Go version to predict wrappers for (ignored with a build)")
     p.add_argument("--stdio", action="store_true", help="serve LSP on stdio (the default)")
     return p
 
