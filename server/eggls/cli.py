@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 
 from eggls import __version__
+from eggls.analysis.registry import RULES
+from eggls.output import FORMATS, rule_explanation, rule_list
 
 FAIL_ON = ("error", "warning", "information", "hint", "never")
 
@@ -23,9 +25,13 @@ class _Parser(argparse.ArgumentParser):
 def _check_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="eggls", description=__doc__, add_help=True)
     p.add_argument("--version", action="version", version=f"eggls {__version__}")
-    p.add_argument("--check", action="store_true", help="lint PATHs and exit")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--check", action="store_true", help="lint PATHs and exit")
+    mode.add_argument("--explain", metavar="CODE", default=None,
+                      help="print a rule's explanation (e.g. EGG001) and exit")
+    mode.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default .)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--fail-on", choices=FAIL_ON, default="warning")
     p.add_argument("--goos", default=None)
     p.add_argument("--goarch", default=None)
@@ -39,6 +45,19 @@ def _check_parser() -> argparse.ArgumentParser:
                    help="Go version to predict wrappers for (ignored with a build)")
     p.add_argument("--stdio", action="store_true", help="serve LSP on stdio (the default)")
     return p
+
+
+def _describe_rules(code: str | None) -> int:
+    """`--list-rules` (code is None) or `--explain CODE`."""
+    if code is None:
+        sys.stdout.write(rule_list(RULES.values()))
+        return 0
+    rule = RULES.get(code.strip().upper())  # `egg001` is as clear as `EGG001`
+    if rule is None:
+        print(f"eggls: unknown rule code {code!r} (see eggls --list-rules)", file=sys.stderr)
+        return 2
+    sys.stdout.write(rule_explanation(rule))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,6 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.paths:
         print("eggls: PATHs need --check", file=sys.stderr)
         return 2
+    if args.list_rules or args.explain is not None:
+        return _describe_rules(args.explain)
     print("eggls: the language server is not implemented yet; use --check", file=sys.stderr)
     return 2
 

@@ -44,7 +44,7 @@ class Val:
     const: int | None = None  # exact value, when known
     bits: int = 0  # bits known to be set
     sym: SymbolRef | None = None  # address of a symbol ($sym(SB))
-    param: int | None = None  # value of the incoming argument at this FP offset
+    param: str | None = None  # value of the incoming argument with this name (`reg+0(FP)`)
     cr4: bool = False  # derived from CR4 (so setting OSFXSR and writing back enables SSE)
 
 
@@ -59,8 +59,8 @@ class Effect:
     ins: Instruction
     msr: int | None = None  # for kind "msr": the MSR written
     value: Val = UNKNOWN  # for kind "msr": what was written (EDX:EAX)
-    param_msr: int | None = None  # for "msr_param": FP offset the MSR number comes from
-    param_value: int | None = None  # … and the FP offset of the written value
+    param_msr: str | None = None  # for "msr_param": argument the MSR number comes from
+    param_value: str | None = None  # … and the argument holding the written value
 
 
 @dataclass
@@ -315,5 +315,5 @@ def _value(op: object, regs: dict[str, Val]) -> Val:
         fam = _fam(op.name)
         return regs.get(fam, UNKNOWN) if fam else UNKNOWN
     if isinstance(op, Memory) and op.symbol is not None and op.symbol.pseudo == "FP":
-        return Val(param=op.offset)
+        return Val(param=op.symbol.written)
     return UNKNOWN

@@ -16,6 +16,7 @@ imports.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -52,6 +53,11 @@ class FuncPCLike:
     path: str  # file declaring it
     span: Span  # the code-pointer read, or the forwarding call
     via: str | None = None  # callee text when it forwards its parameter to another one
+
+
+def _names(node: Node) -> list[Node]:
+    """The `name:` children (comma tokens carry the field too in some rules)."""
+    return [c for c in node.children_by_field_name("name") if c.is_named]
 
 
 def _named(node: Node | None) -> list[Node]:
@@ -166,7 +172,7 @@ def _assigned_var(node: Node, src: bytes) -> tuple[str, Node] | None:
     if len(_named(p)) != 1:
         return None
     if stmt.type == "var_spec":
-        names = stmt.children_by_field_name("name")
+        names = _names(stmt)
         target = names[0] if len(names) == 1 else None
     else:
         right = stmt.child_by_field_name("right")
@@ -222,6 +228,45 @@ def find_code_pointer_reads(addrofs: Iterable[Node], src: bytes,
                 reads.append(CodePointerRead(name, base, top2))
                 break
     return reads
+
+
+def flows_to_result(top: Node, src: bytes, body: Node | None, results: Iterable[str]) -> bool:
+    """Does the value of top leave the function as its result? `return <top>`, or `v = <top>`
+    / `v := <top>` with v a named result or returned later (`return v`)."""
+    node = top
+    for _ in range(_MAX_CLIMB):
+        p = node.parent
+        if p is None:
+            return False
+        if p.type == "parenthesized_expression":
+            node = p
+            continue
+        if p.type == "argument_list":  # through a conversion such as uintptr(…)
+            call = p.parent
+            fn = call.child_by_field_name("function") if call is not None else None
+            if fn is None or src[fn.start_byte:fn.end_byte] not in _CONVERSIONS \
+                    or len(_named(p)) != 1:
+                return False
+            node = call
+            continue
+        break
+    p = node.parent
+    if p is None or p.type != "expression_list":
+        return False
+    stmt = p.parent
+    if stmt is not None and stmt.type == "return_statement":
+        return True
+    var = _assigned_var(node, src)
+    if var is None:
+        return False
+    name = var[0]
+    if name in set(results):
+        return True
+    if body is None:
+        return False
+    text = src[body.start_byte:body.end_byte]
+    return re.search(rb"\breturn\s+" + re.escape(name.encode()) + rb"\s*(?:[;}\n]|//)", text) \
+        is not None
 
 
 def _resolve(call: Call, local: Mapping[str, FuncPCLike],

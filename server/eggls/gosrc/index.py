@@ -24,7 +24,12 @@ from tree_sitter import Node, QueryCursor
 from eggls.diagnostics import Span
 from eggls.gosrc import constants as C
 from eggls.gosrc.buildtags import BuildExprError, parse_build_expr
-from eggls.gosrc.idioms import ABI_FUNCS, CodePointerRead, find_code_pointer_reads
+from eggls.gosrc.idioms import (
+    ABI_FUNCS,
+    CodePointerRead,
+    find_code_pointer_reads,
+    flows_to_result,
+)
 from eggls.gosrc.model import (
     Annotation,
     Assign,
@@ -124,6 +129,11 @@ def index_go_file(path: str, text: str | None = None) -> GoFile:
     return _Indexer(path, data).run()
 
 
+def _names(node: Node) -> list[Node]:
+    """The `name:` children (comma tokens carry the field too in some rules)."""
+    return [c for c in node.children_by_field_name("name") if c.is_named]
+
+
 def _named(node: Node | None) -> list[Node]:
     """Named children without comments (comments are extras that can sit anywhere)."""
     if node is None:
@@ -137,6 +147,10 @@ _Pending = tuple[int, int, int, Node, tuple[type, tuple, tuple]]
 
 
 _pending_key = operator.itemgetter(0, 1, 2)
+
+
+def _start(n: Node) -> int:
+    return n.start_byte
 
 
 def _frame_key(f: tuple[int, int, Frame]) -> tuple[int, int]:
@@ -186,35 +200,40 @@ class _Indexer:
     # -- driver --------------------------------------------------------------------------
     def run(self) -> GoFile:
         caps = QueryCursor(query(_QUERY)).captures(self.root)
-        get = caps.get
+
+        def get(name: str) -> list[Node]:
+            # Capture lists are not always in document order.
+            return sorted(caps.get(name, ()), key=_start)
+
         f = self.file
-        for n in get("package", ()):
+        for n in get("package"):
             f.package = self.text(n)
             f.package_span = self.span(n)
             break
-        for n in get("import", ()):
+        for n in get("import"):
             self._import(n)
         self._comments()
-        for n in get("type", ()):
+        for n in get("type"):
             name = n.child_by_field_name("name")
             typ = n.child_by_field_name("type")
             if name is not None and typ is not None:
                 f.types.setdefault(self.text(name), self.text(typ))
-        for n in sorted(get("func", ()), key=lambda x: x.start_byte):
+        for n in get("func"):
             self._func(n)
-        self._scopes(get("decl", ()))
-        self._consts(get("const", ()))
-        self._errors(get("error", ()), get("missing", ()))
+        self._scopes(caps.get("decl", []))
+        self._consts(get("const"))
+        self._errors(caps.get("error", []), caps.get("missing", []))
         frames = self._frames(caps)
         events: list[_Pending] = []
-        self._calls(get("call", ()), events)
-        self._assigns(get("assign", ()), events)
-        self._vars(get("var", ()), events)
+        self._calls(caps.get("call", []), events)
+        self._assigns(caps.get("assign", []), events)
+        self._vars(get("var"), events)
         self._values(caps, events)
-        self._complits(get("complit", ()), events)
-        self._convs(get("conv", ()), events)
+        self._complits(caps.get("complit", []), events)
+        self._convs(caps.get("conv", []), events)
         self._distribute(events, frames)
-        self._code_pointer_reads(get("addrof", ()), frames)
+        self._code_pointer_reads(get("addrof"), frames)
+        f.idioms.sort(key=lambda site: (site.span.line, site.span.col))
         return f
 
     # -- header --------------------------------------------------------------------------
@@ -306,19 +325,19 @@ class _Indexer:
         else:
             results = (Param(None, self.text(res), self.span(res)),)
         body = n.child_by_field_name("body")
-        doc_lines = self._doc_lines(n.start_point[0])
+        doc_lines = self._doc_lines(n.start_byte)
         pragmas: list[Pragma] = []
-        annotations: list[Annotation] = []
-        for row, line in doc_lines:
+        for b0, line in doc_lines:
             if line.startswith("//go:"):
                 parts = line[5:].split()
                 if parts:
-                    pragmas.append(Pragma(parts[0], tuple(parts[1:]), self._row_span(row, line)))
-        first_row = doc_lines[0][0] if doc_lines else n.start_point[0]
-        for a in self.file.annotations:
-            # Doc comment rows, or a trailing comment on the declaration's first line.
-            if first_row <= a.span.line - 1 <= n.start_point[0]:
-                annotations.append(a)
+                    pragmas.append(Pragma(parts[0], tuple(parts[1:]),
+                                          self.lm.span_bytes(b0, b0 + len(encode(line)))))
+        # Annotations in the doc comment or trailing on the declaration's first line.
+        lo = doc_lines[0][0] if doc_lines else n.start_byte
+        hi = self.src.find(b"\n", n.start_byte)
+        hi = len(self.src) if hi < 0 else hi
+        annotations = [a for b, a in self._ann_at if lo <= b < hi]
         fd = FuncDecl(
             name=self.text(name_node),
             recv_type=recv_type,
@@ -350,62 +369,67 @@ class _Indexer:
         return (self.text(t) if t is not None else None), ptr
 
     def _params(self, plist: Node | None) -> Iterable[Param]:
-        for d in _named(plist):
-            if d.type not in ("parameter_declaration", "variadic_parameter_declaration"):
-                continue
+        decls = [d for d in _named(plist)
+                 if d.type in ("parameter_declaration", "variadic_parameter_declaration")]
+        anns = self._param_annotations(plist, decls) if plist is not None else {}
+        for k, d in enumerate(decls):
             t = d.child_by_field_name("type")
             typ = self.text(t) if t is not None else ""
             variadic = d.type == "variadic_parameter_declaration"
-            anns = self._param_annotations(d)
-            names = d.children_by_field_name("name")
+            mine = tuple(anns.get(k, ()))
+            names = _names(d)
             if not names:
-                yield Param(None, typ, self.span(t if t is not None else d), variadic, anns)
+                yield Param(None, typ, self.span(t if t is not None else d), variadic, mine)
             for nm in names:
-                yield Param(self.text(nm), typ, self.span(nm), variadic, anns)
+                yield Param(self.text(nm), typ, self.span(nm), variadic, mine)
 
-    def _param_annotations(self, d: Node) -> tuple[Annotation, ...]:
-        """eggls: comments inside the parameter list on the parameter's line."""
-        if not self._ann_at:
-            return ()
-        plist = d.parent
-        lo = plist.start_byte if plist is not None else d.start_byte
-        hi = plist.end_byte if plist is not None else d.end_byte
-        row = d.start_point[0] + 1
-        return tuple(a for b, a in self._ann_at if lo <= b < hi and a.span.line == row)
+    def _param_annotations(self, plist: Node, decls: list[Node]
+                           ) -> dict[int, list[Annotation]]:
+        """eggls: comments inside a parameter list: each belongs to the parameter it trails
+        on the same line, else to the next parameter."""
+        out: dict[int, list[Annotation]] = {}
+        for b, a in self._ann_at:
+            if not plist.start_byte <= b < plist.end_byte:
+                continue
+            row = self.lm.row_of(b)
+            target = None
+            for k, d in enumerate(decls):
+                if d.end_byte <= b and d.end_point[0] == row:
+                    target = k
+            if target is None:
+                target = next((k for k, d in enumerate(decls) if d.start_byte >= b), None)
+            if target is not None:
+                out.setdefault(target, []).append(a)
+        return out
 
-    def _doc_lines(self, row: int) -> list[tuple[int, str]]:
-        """Comment lines directly above row (no blank line between), top first."""
-        starts = self.lm._starts
+    def _doc_lines(self, start: int) -> list[tuple[int, str]]:
+        """Comment lines directly above the line holding byte start (no blank line between),
+        top first, as (byte offset of the comment text, stripped line)."""
+        src = self.src
         out: list[tuple[int, str]] = []
-        r = row - 1
+        line_start = src.rfind(b"\n", 0, start) + 1
         in_block = False
-        while r >= 0:
-            end = starts[r + 1] - 1 if r + 1 < len(starts) else len(self.src)
-            line = self.src[starts[r]:end].decode("utf-8", "replace").strip()
+        while line_start > 0:
+            end = line_start - 1
+            line_start = src.rfind(b"\n", 0, end) + 1
+            raw = src[line_start:end]
+            stripped = raw.strip()
+            b0 = line_start + len(raw) - len(raw.lstrip())
+            line = stripped.decode("utf-8", "replace")
             if in_block:
-                out.append((r, line))
+                out.append((b0, line))
                 if line.startswith("/*"):
                     in_block = False
-                r -= 1
                 continue
             if line.startswith("//"):
-                out.append((r, line))
+                out.append((b0, line))
             elif line.endswith("*/"):
-                out.append((r, line))
+                out.append((b0, line))
                 in_block = not line.startswith("/*")
             else:
                 break
-            r -= 1
         out.reverse()
         return out
-
-    def _row_span(self, row: int, stripped: str) -> Span:
-        starts = self.lm._starts
-        end = starts[row + 1] - 1 if row + 1 < len(starts) else len(self.src)
-        raw = self.src[starts[row]:end]
-        lead = len(raw) - len(raw.lstrip())
-        b0 = starts[row] + lead
-        return self.lm.span_bytes(b0, b0 + len(encode(stripped)))
 
     def _scopes(self, decls: Iterable[Node]) -> None:
         names: list[set[str]] = [set() for _ in self._fscope]
@@ -467,7 +491,7 @@ class _Indexer:
             if value is not None:
                 last_vals = _named(value)
                 last_type = typ
-            for k, nm in enumerate(spec.children_by_field_name("name")):
+            for k, nm in enumerate(_names(spec)):
                 name = self.text(nm)
                 expr = last_vals[k] if k < len(last_vals) else None
                 cx = C.to_cexpr(expr, self.src, self.imports) if expr is not None else None
@@ -498,6 +522,12 @@ class _Indexer:
     # -- syntax errors -------------------------------------------------------------------
     def _errors(self, errs: Iterable[Node], missing: Iterable[Node]) -> None:
         if not self.root.has_error:
+            if self.file.package is None:
+                # tree-sitter accepts a file without a package clause; Go does not.
+                end = self.src.find(b"\n")
+                end = len(self.src) if end < 0 else end
+                self.file.errors.append(GoSyntaxError("syntax error: missing package clause",
+                                                      self.lm.span_bytes(0, end)))
             return
         out: list[tuple[int, GoSyntaxError]] = []
         last_end = -1
@@ -659,7 +689,7 @@ class _Indexer:
 
     def _vars(self, specs: Iterable[Node], out: list[_Pending]) -> None:
         for n in specs:
-            names = n.children_by_field_name("name")
+            names = _names(n)
             vnode = n.child_by_field_name("value")
             values = _named(vnode)
             if self._func_at(n.start_byte) is not None:
@@ -905,10 +935,14 @@ class _Indexer:
         name = read.name
         if fd is not None and name in scope.params and name not in scope.locals:
             idx = fd.param_index(name)
+            # Funcpc-like only when the code pointer is what the function returns: reading
+            # through an `any` parameter's data word is also how values are printed.
             if (idx is not None and _code_carrier_type(fd.params[idx].type)
-                    and fd.funcpc_param is None):
-                    fd.funcpc_param = idx
-                    fd.funcpc_span = self.span(read.top)
+                    and fd.funcpc_param is None
+                    and flows_to_result(read.top, self.src, self._body_of(read.top.start_byte),
+                                        [p.name for p in fd.results if p.name])):
+                fd.funcpc_param = idx
+                fd.funcpc_span = self.span(read.top)
             return
         site = IdiomSite("deref", self.span(read.top), self.expr(read.base, scope),
                          fd.symbol if fd is not None else None,

@@ -54,26 +54,38 @@ class SourceMap:
     """A file's bytes and line starts: tree-sitter (row, byte column) points and byte ranges
     to Spans with character columns, byte ranges to text."""
 
-    __slots__ = ("_ascii", "_data", "_starts", "path")
+    __slots__ = ("_ascii", "_data", "_line_starts", "path")
 
     def __init__(self, path: str, data: bytes) -> None:
         self.path = path
         self._data = data
-        starts = [0]
-        find = data.find
-        i = find(b"\n")
-        while i >= 0:
-            starts.append(i + 1)
-            i = find(b"\n", i + 1)
-        self._starts = starts
+        self._line_starts: list[int] | None = None  # built on first use
         # Whole file ASCII is the common case: columns are then byte columns + 1.
         self._ascii = data.isascii()
+
+    @property
+    def data(self) -> bytes:
+        return self._data
+
+    @property
+    def line_starts(self) -> list[int]:
+        """Byte offset of each line's start."""
+        if self._line_starts is None:
+            starts = [0]
+            find = self._data.find
+            i = find(b"\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find(b"\n", i + 1)
+            self._line_starts = starts
+        return self._line_starts
 
     def col(self, row: int, byte_col: int) -> int:
         """1-based character column of a 0-based (row, byte column) point."""
         if self._ascii or byte_col == 0:
             return byte_col + 1
-        start = self._starts[row] if row < len(self._starts) else len(self._data)
+        starts = self.line_starts
+        start = starts[row] if row < len(starts) else len(self._data)
         prefix = self._data[start : start + byte_col]
         if prefix.isascii():
             return byte_col + 1
@@ -87,15 +99,16 @@ class SourceMap:
         return Span(self.path, sr + 1, self.col(sr, sc), er + 1, self.col(er, ec))
 
     def span_bytes(self, start: int, end: int) -> Span:
-        """Span of a byte range (used for comment parts and synthetic ranges)."""
-        sr = bisect.bisect_right(self._starts, start) - 1
-        er = bisect.bisect_right(self._starts, end) - 1
-        return Span(self.path, sr + 1, self.col(sr, start - self._starts[sr]),
-                    er + 1, self.col(er, end - self._starts[er]))
+        """Span of a byte range."""
+        starts = self.line_starts
+        sr = bisect.bisect_right(starts, start) - 1
+        er = bisect.bisect_right(starts, end) - 1
+        return Span(self.path, sr + 1, self.col(sr, start - starts[sr]),
+                    er + 1, self.col(er, end - starts[er]))
 
     def text(self, start: int, end: int) -> str:
         return self._data[start:end].decode("utf-8", "replace")
 
     def row_of(self, byte: int) -> int:
         """0-based row of a byte offset."""
-        return bisect.bisect_right(self._starts, byte) - 1
+        return bisect.bisect_right(self.line_starts, byte) - 1
