@@ -11,7 +11,7 @@ from eggls.analysis import registry
 from eggls.analysis.asmflow import ENTRY_MSRS
 from eggls.analysis.context import RuleContext, WrapperFacts, parse_go_version
 from eggls.analysis.initstate import analyse
-from eggls.analysis.program import Program, build_program, module_directories
+from eggls.analysis.program import Program, analysis_directories, build_program
 from eggls.analysis.rules import ANALYZERS
 from eggls.asm import AsmConfig
 from eggls.config import Config, load_config
@@ -86,7 +86,7 @@ def analyse_module(module: Module | None, directories: list[str], opts: Options,
     target = Target(goos=cfg.goos, goarch=cfg.goarch)
     asm_cfg = AsmConfig(goos=cfg.goos, goarch=cfg.goarch, goroot=goroot,
                         include_dirs=cfg.include_dirs)
-    dirs = module_directories(module.root) if module else directories
+    dirs = analysis_directories(module, directories, target) if module else directories
     prog = build_program(dirs, [module] if module else [], target, asm_cfg, opts.overlays)
     diags: list[Diagnostic] = list(prog.syntax)
     if module is None:

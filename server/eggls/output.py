@@ -185,7 +185,7 @@ def github_escape_data(s: str) -> str:
 
 def github_escape_property(s: str) -> str:
     """As @actions/core escapes a property value: `:` and `,` would end it early."""
-    return github_escape_data(s).replace(":", "%3A")
+    return github_escape_data(s).replace(":", "%3A").replace(",", "%2C")
 
 
 def github_annotation(d: Diagnostic) -> str:

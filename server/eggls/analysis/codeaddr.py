@@ -182,6 +182,11 @@ def code_addresses(prog: Program, config_sinks: frozenset[str] = frozenset()
     out = []
     for pkg in prog.packages.values():
         for site in pkg.idioms:
+            if site.kind == "abi0":
+                # abi.FuncPCABI0 names the ABI0 entry: an asm body itself, or the ABI0→
+                # ABIInternal wrapper of a Go function that sets X15 and R14 first: exactly
+                # what code entered from outside Go needs.
+                continue
             fd, events = _enclosing(pkg, site)
             if fd is not None and fd.funcpc_param is not None and site.arg.kind == "param":
                 continue  # the funcpc helper's own body: its callers are the sites

@@ -152,6 +152,53 @@ def _asm_annotations(notes: dict[int, list[tuple[str, str]]], text: Text,
     return out
 
 
+_IMPORT_BLOCK = re.compile(r"^import\s*\((.*?)\)|^import\s+(?:[\w.]+\s+)?\"([^\"]+)\"",
+                           re.M | re.S)
+SMALL_MODULE = 200  # packages; a larger module (std) is analysed from the named packages
+
+
+def _imports_of_dir(directory: str, target: Target) -> set[str]:
+    out: set[str] = set()
+    for path in package_files(directory, target, exts=(".go",)):
+        try:
+            with open(path, "rb") as fh:
+                head = fh.read(65536).decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        for block, single in _IMPORT_BLOCK.findall(head):
+            if single:
+                out.add(single)
+            out.update(re.findall(r"\"([^\"]+)\"", block))
+    return out
+
+
+def analysis_directories(module: Module, requested: list[str], target: Target) -> list[str]:
+    """The packages to analyse for requested ones: the whole module when it is small (an
+    entry elsewhere in the module may reach them), else the requested packages and the
+    module packages they import, transitively (as the go command loads them)."""
+    all_dirs = module_directories(module.root)
+    if len(all_dirs) <= SMALL_MODULE:
+        return all_dirs
+    std = module.path == "std"
+    prefix = "" if std else module.path + "/"
+    todo = list(requested)
+    seen = set(todo)
+    while todo:
+        d = todo.pop()
+        for ip in _imports_of_dir(d, target):
+            if std:
+                rel = ip if "." not in ip.split("/", 1)[0] else "vendor/" + ip
+            elif ip == module.path or ip.startswith(prefix):
+                rel = ip[len(prefix):] if ip != module.path else ""
+            else:
+                continue
+            nd = os.path.join(module.root, rel) if rel else module.root
+            if nd not in seen and os.path.isdir(nd):
+                seen.add(nd)
+                todo.append(nd)
+    return sorted(seen)
+
+
 def module_directories(module_root: str) -> list[str]:
     dirs = []
     for d, subdirs, files in os.walk(module_root):

@@ -180,8 +180,6 @@ class _Indexer:
         self.file = GoFile(path=path, package=None, package_span=None)
         self.imports: dict[str, str] = {}  # package name in this file → import path
         self.const_vals: dict[str, C.ConstVal] = {}
-        self._expr_cache: dict[tuple[int, int, int], Expr] = {}
-        self._frame_cache: dict[tuple[int, int], Frame] = {}
         # Function ranges (body start/end bytes) for locating events; parallel lists.
         self._fstart: list[int] = []
         self._fend: list[int] = []
@@ -406,30 +404,28 @@ class _Indexer:
         """Comment lines directly above the line holding byte start (no blank line between),
         top first, as (byte offset of the comment text, stripped line)."""
         src = self.src
-        out: list[tuple[int, str]] = []
+        out: list[tuple[int, bytes]] = []
         line_start = src.rfind(b"\n", 0, start) + 1
         in_block = False
         while line_start > 0:
             end = line_start - 1
             line_start = src.rfind(b"\n", 0, end) + 1
             raw = src[line_start:end]
-            stripped = raw.strip()
-            b0 = line_start + len(raw) - len(raw.lstrip())
-            line = stripped.decode("utf-8", "replace")
+            line = raw.strip()
             if in_block:
-                out.append((b0, line))
-                if line.startswith("/*"):
+                out.append((line_start + raw.find(line[:1]), line))
+                if line.startswith(b"/*"):
                     in_block = False
                 continue
-            if line.startswith("//"):
-                out.append((b0, line))
-            elif line.endswith("*/"):
-                out.append((b0, line))
-                in_block = not line.startswith("/*")
+            if line.startswith(b"//"):
+                out.append((line_start + raw.find(b"//"), line))
+            elif line.endswith(b"*/"):
+                out.append((line_start + raw.find(line[:1]), line))
+                in_block = not line.startswith(b"/*")
             else:
                 break
         out.reverse()
-        return out
+        return [(b, line.decode("utf-8", "replace")) for b, line in out]
 
     def _scopes(self, decls: Iterable[Node]) -> None:
         names: list[set[str]] = [set() for _ in self._fscope]
@@ -546,14 +542,6 @@ class _Indexer:
 
     # -- expressions ---------------------------------------------------------------------
     def expr(self, node: Node, scope: _Scope) -> Expr:
-        key = (node.start_byte, node.end_byte, node.kind_id)
-        e = self._expr_cache.get(key)
-        if e is None:
-            e = self._make_expr(node, scope)
-            self._expr_cache[key] = e
-        return e
-
-    def _make_expr(self, node: Node, scope: _Scope) -> Expr:
         lm = self.lm
         start, end = node.start_byte, node.end_byte
         inner = node
@@ -881,7 +869,9 @@ class _Indexer:
             else:
                 fd.events.append(ev)
             if cls is Call:
-                self._abi_reflect_idiom(ev, node, fd)  # type: ignore[arg-type]
+                ck = ev.callee.kind  # type: ignore[union-attr]
+                if ck == "qualified" or ck == "selector":
+                    self._abi_reflect_idiom(ev, node, fd)  # type: ignore[arg-type]
 
     def _context_at(self, pos: int, frames: list[tuple[int, int, Frame]]) -> tuple[Frame, ...]:
         return tuple(f for s, e, f in frames if s <= pos < e)
