@@ -7,10 +7,11 @@ and one line per relocation (`\\trel 7+4 t=R_CALL cmpbody+0`). The format is
 cmd/internal/obj.(*Link).writeSymDebugNamed; the go command prefixes each run's output with
 `# importpath`.
 
-The std listing is complete: for Go 1.24 linux/amd64 with cgo, the 366 STEXT entries are the
-same as running `go tool asm -S` on each of the 58 files with the go command's exact flags (and
-its generated go_asm.h). The count is lower than a grep for TEXT suggests because macros
-(runtime's CALLFN) emit TEXT blocks and `#ifdef` drops some; several files hold no TEXT at all.
+The std listing is complete: for Go 1.24 linux/amd64 with cgo, its 366 STEXT entries are exactly
+what `go tool asm -S` prints when run on each of the 58 files with the go command's own flags
+(from `go build -x`, with the go_asm.h it generated). A grep for lines starting with TEXT finds
+330: runtime's CALLFN macro emits 37 more from `#define` lines and an `#ifndef GOARCH_amd64`
+drops one; several files hold no TEXT at all. Without cgo, runtime/cgo's 3 are missing.
 """
 
 from __future__ import annotations
@@ -30,10 +31,9 @@ ARGS_SIZE_UNKNOWN = 0xFFFFFFFF80000000
 HEADER_ATTRS = {"static": "STATIC", "dupok": "DUPOK", "cfunc": "CFUNC", "nosplit": "NOSPLIT",
                 "topframe": "TOPFRAME"}
 
-_HEADER = re.compile(
-    r"^(?P<name>\S+) (?P<type>S[A-Z0-9_]+) (?P<words>(?:[a-z]+ )*)size=(?P<size>\d+)"
-    r"(?: args=(?P<args>0x[0-9a-f]+) locals=(?P<locals>0x[0-9a-f]+)"
-    r" funcid=(?P<funcid>0x[0-9a-f]+) align=(?P<align>0x[0-9a-f]+)(?P<leaf> leaf)?)?\s*$")
+# `name TYPE word... key=value...`; the key order changed over versions (1.27 prints align=
+# right after size=, for data symbols too), so the pairs are read in any order.
+_HEADER = re.compile(r"^(?P<name>\S+) (?P<type>S[A-Z0-9_]+)(?P<rest>(?: +\S+)*) *$")
 # `0x%04x %05d (pos)\tINSN`; the pc is printed twice, hex then decimal.
 _INSN = re.compile(r"^\t0x[0-9a-f]+ (?P<pc>\d+) \((?P<pos>.*)\)\t(?P<text>.*)$")
 _HEXDUMP = re.compile(r"^\t0x[0-9a-f]+(?: [0-9a-f]{2})+ ")
@@ -45,6 +45,11 @@ _TEXTSIZE = re.compile(r"^\$(?P<frame>-?\d+)(?:-(?P<args>-?\d+))?$")
 _BRANCH_SYM = re.compile(r"^(?P<sym>[^\s(]+?)(?:<(?P<abi>\w*)>)?(?:[+-]\d+)?\(SB\)$")
 
 PSEUDO_OPS = frozenset({"TEXT", "FUNCDATA", "PCDATA"})
+
+# Before Go 1.22 relocation types print as numbers (`t=%d`); the head of objabi.RelocType
+# (R_ADDR = 1 + iota, ...) is the same from 1.19 to 1.24.
+_RELOC_NUMBERS = {"1": "R_ADDR", "7": "R_CALL", "10": "R_CALLIND", "14": "R_PCREL",
+                  "15": "R_TLS_LE"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,41 +180,65 @@ def parse_listing(text: str, goroot: str | None = None) -> Listing:
             continue
         if not raw.startswith("\t"):
             m = _HEADER.match(raw)
-            if not m:
+            fields = _header_fields(m.group("rest")) if m else None
+            if m is None or fields is None:
                 out.unparsed.append(raw)
                 cur, in_symbol = None, False
                 continue
+            words, kv = fields
             in_symbol = True
-            if m.group("args") is None:
+            if "args" not in kv:
                 out.data_symbols += 1
                 cur = None
                 continue
-            args = int(m.group("args"), 16)
             cur = ListedText(
-                name=m.group("name"), package=package, sym_type=m.group("type"),
-                words=frozenset(m.group("words").split()), size=int(m.group("size")),
-                args=None if args == ARGS_SIZE_UNKNOWN else args,
-                locals=_signed64(int(m.group("locals"), 16)), funcid=int(m.group("funcid"), 16),
-                align=int(m.group("align"), 16), leaf=bool(m.group("leaf")))
+                name=_qualify(m.group("name"), package), package=package, sym_type=m.group("type"),
+                words=frozenset(words - {"leaf"}), size=kv["size"],
+                args=None if kv["args"] == ARGS_SIZE_UNKNOWN else kv["args"],
+                locals=_signed64(kv.get("locals", 0)), funcid=kv.get("funcid", 0),
+                align=kv.get("align", 0), leaf="leaf" in words)
             out.texts.append(cur)
             continue
         if (m := _INSN.match(raw)) and cur is not None:
             path, line = _position(m.group("pos"))
             if path is not None and goroot and path.startswith("$GOROOT/"):
                 path = goroot.rstrip("/") + path[len("$GOROOT"):]
-            insn = ListedInstruction(int(m.group("pc")), path, line, m.group("text"))
+            insn = ListedInstruction(int(m.group("pc")), path, line,
+                                     m.group("text").replace('"".', package + "."))
             if not cur.instructions and insn.mnemonic == "TEXT":
                 _parse_text_line(cur, insn.operands)
             cur.instructions.append(insn)
         elif m := _REL.match(raw):
             if cur is not None:
-                cur.relocs.append(Reloc(int(m.group("off")), int(m.group("size")),
-                                        m.group("type"), m.group("sym"), int(m.group("add"))))
+                rtype = _RELOC_NUMBERS.get(m.group("type"), m.group("type"))
+                cur.relocs.append(Reloc(int(m.group("off")), int(m.group("size")), rtype,
+                                        _qualify(m.group("sym"), package), int(m.group("add"))))
         elif _HEXDUMP.match(raw) and in_symbol:
             pass
         else:
             out.unparsed.append(raw)
     return out
+
+
+def _qualify(name: str, package: str) -> str:
+    """Before Go 1.22 (approximately) the assembler left `·f` as `"".f` for the linker."""
+    return package + name[2:] if name.startswith('"".') and package else name
+
+
+def _header_fields(rest: str) -> tuple[set[str], dict[str, int]] | None:
+    """Attribute words and numeric key=value pairs of a symbol header (None if malformed)."""
+    words: set[str] = set()
+    kv: dict[str, int] = {}
+    for tok in rest.split():
+        key, eq, value = tok.partition("=")
+        if not eq:
+            words.add(tok)
+            continue
+        try:
+            kv[key] = int(value, 0)
+        except ValueError:
+            return None
+    return (words, kv) if "size" in kv else None
 
 
 def _signed64(v: int) -> int:
@@ -232,8 +261,8 @@ def go_version(goroot: Path, env: dict[str, str]) -> str:
 def build_std_listing(goroot: Path, env: dict[str, str], timeout: float = 1800) -> str:
     """Run `go build -a -asmflags=all=-S std` and return what it prints (stderr).
 
-    -a because the go command replays a cached package's output only in some versions and
-    paths; rebuilding makes every assembler run print its listing.
+    Go 1.24 replays a cached package build's output, so the listing would also come without
+    -a; -a keeps it from depending on that (or on what GOCACHE holds).
     """
     cmd = [str(goroot / "bin" / "go"), "build", "-a", "-asmflags=all=-S", "std"]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout,

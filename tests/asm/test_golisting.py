@@ -127,3 +127,36 @@ def test_goroot_placeholder_and_line_directive_positions():
     assert (f.path, f.line) == ("/opt/go/src/p/a.s", 3)
     assert f.source_lines() == {("/abs/p/a.s", 4)}  # the physical position of a #line one
     assert listing.unparsed == ["garbage line"]
+
+
+def test_go127_header_order():
+    # Go 1.27 prints align= right after size= (and on data symbols too).
+    text = "\n".join([
+        "internal/cpu.cpuid STEXT nosplit asm size=27 align=0x0 args=0x18 locals=0x0 funcid=0x0",
+        "\t0x0000 00000 (/g/internal/cpu/cpu_x86.s:10)\tTEXT\t"
+        "internal/cpu.cpuid(SB), NOSPLIT|NOFRAME, $0-24",
+        "\t0x001a 00026 (/g/internal/cpu/cpu_x86.s:18)\tRET",
+        "p.mask SRODATA static size=16 align=0x0",
+        "\t0x0000 0f 0e 0d 0c 0b 0a 09 08 07 06 05 04 03 02 01 00  ................",
+    ])
+    listing = parse_listing(text)
+    (f,) = listing.texts
+    assert (f.size, f.args, f.locals, f.align, f.words) == (27, 0x18, 0, 0, {"nosplit", "asm"})
+    assert listing.data_symbols == 1 and listing.unparsed == []
+
+
+def test_go121_empty_package_and_numeric_relocs():
+    # Go 1.21 leaves `·f` as `"".f` and prints relocation types as numbers (7 = R_CALL).
+    text = "\n".join([
+        "# internal/cpu",
+        '"".cpuid STEXT nosplit asm size=5 args=0x0 locals=0x0 funcid=0x0 align=0x0',
+        '\t0x0000 00000 (/g/internal/cpu/a.s:3)\tTEXT\t"".cpuid(SB), NOSPLIT|NOFRAME, $0-0',
+        '\t0x0000 00000 (/g/internal/cpu/a.s:4)\tJMP\t"".f(SB)',
+        "\t0x0000 e9 00 00 00 00                                   .....",
+        '\trel 1+4 t=7 "".f+0',
+        "\trel 1+4 t=14 runtime.x+0",
+    ])
+    (f,) = parse_listing(text).texts
+    assert f.name == "internal/cpu.cpuid" and f.call_targets == {"internal/cpu.f"}
+    assert f.instructions[1].branch_symbol == "internal/cpu.f"
+    assert f.reloc_syms("R_PCREL") == {"runtime.x"}
