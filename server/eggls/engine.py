@@ -214,7 +214,10 @@ def check_paths(paths: list[str], opts: Options) -> tuple[list[Diagnostic], list
         notes += res.notes
         found = apply_suppressions(res.program, res.diagnostics)
         disabled = set(res.config.disable)
-        go_mod = os.path.join(module.root, "go.mod") if module else None
+        # Module-level findings (on go.mod) when a directory was asked for, not for a list
+        # of files (pre-commit passes file names: no module-wide noise on each commit).
+        go_mod = os.path.join(module.root, "go.mod") if module and any(
+            os.path.isdir(p) for p in paths) else None
         for d in found:
             if d.code in disabled:
                 continue
