@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 Satisfied = Callable[[str], bool]
 
@@ -151,3 +152,78 @@ def filename_ok(name: str, goos: str, goarch: str, tests: bool = False) -> bool:
     if last in KNOWN_GOOS or last in KNOWN_GOARCH:
         return ok(last)
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """Build constraints found in a file's header (comments before the package clause)."""
+
+    go_build: tuple[tuple[int, str], ...]  # (byte offset of the comment, expression) each
+    plus_build: tuple[str, ...]  # `// +build` lines followed by a blank line, text after +build
+
+    @property
+    def expr(self) -> str | None:
+        return self.go_build[0][1] if self.go_build else None
+
+
+def read_header(data: bytes) -> Header:
+    """Scan the header without parsing the file: what `go build` reads to select files."""
+    go_build: list[tuple[int, str]] = []
+    plus: list[tuple[int, str]] = []
+    last_blank = -1
+    pos = 0
+    n = len(data)
+    in_block = False
+    while pos < n:
+        nl = data.find(b"\n", pos)
+        end = n if nl < 0 else nl
+        raw = data[pos:end]
+        line = raw.strip()
+        start = pos
+        pos = end + 1
+        if in_block:
+            if b"*/" in line:
+                in_block = False
+                if line.split(b"*/", 1)[1].strip():
+                    break
+            continue
+        if not line:
+            last_blank = start
+            continue
+        if line.startswith(b"//"):
+            text = line.decode("utf-8", "replace")
+            off = start + raw.find(b"//")
+            if re.match(r"//go:build(\s|$)", text):
+                go_build.append((off, text[len("//go:build"):].strip()))
+            elif re.match(r"//\s*\+build(\s|$)", text):
+                plus.append((off, text.split("+build", 1)[1].strip()))
+            continue
+        if line.startswith(b"/*"):
+            rest = line[2:]
+            if b"*/" not in rest:
+                in_block = True
+            elif rest.split(b"*/", 1)[1].strip():
+                break
+            continue
+        break
+    return Header(tuple(go_build), tuple(t for off, t in plus if off < last_blank))
+
+
+def header_ok(header: Header, ok: Satisfied) -> bool:
+    """Evaluate a header: //go:build when present (malformed counts as satisfied), else the
+    // +build lines."""
+    if header.go_build:
+        try:
+            return parse_build_expr(header.go_build[0][1])(ok)
+        except BuildExprError:
+            return True
+    return plus_build_ok(header.plus_build, ok)
+
+
+def file_build_ok(name: str, data: bytes, goos: str, goarch: str, tags: Iterable[str] = (),
+                  go_version: str | None = None, tests: bool = False) -> bool:
+    """Would `go build` compile this file? File name rule, then the header constraint;
+    cheap enough to run before indexing."""
+    if not filename_ok(name, goos, goarch, tests):
+        return False
+    return header_ok(read_header(data), build_satisfied(goos, goarch, tags, go_version))

@@ -44,6 +44,7 @@ class CodePointerRead:
     name: str
     base: Node  # the identifier `name` in `&name`
     top: Node  # the expression that yields the code pointer
+    via_data: bool  # read through an eface data word (also how any values are printed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +75,18 @@ def _word_pointer(conv: bytes) -> int:
     return len(t) - len(base) if base.strip() in _WORD_TYPES else 0
 
 
-def _climb(node: Node, src: bytes, loads: int, eface: bool
-           ) -> tuple[Node, int, bool, Node | None]:
+@dataclass(slots=True)
+class _Chain:
+    """State while following `&x` outwards."""
+
+    loads: int = 0
+    eface: bool = False  # the value is a pointer to an eface (efaceOf(&x), (*eface)(…))
+    via_data: bool = False  # a load went through an eface's data word
+
+
+def _climb(node: Node, src: bytes, st: _Chain) -> tuple[Node, Node | None]:
     """Follow the expression around node outwards through pointer conversions, offsets and
-    loads. Returns (outermost node reached, loads, eface flag, node where loads reached 2).
+    loads, updating st. Returns (outermost node reached, node where loads reached 2).
 
     A load is `*p` through a pointer to a word type, or `.data` of an eface pointer
     (efaceOf(&x), (*eface)(…)); `*` of an eface pointer copies the eface and loads nothing.
@@ -105,7 +114,7 @@ def _climb(node: Node, src: bytes, loads: int, eface: bool
                 node = call
                 continue
             if len(args) == 1 and fn.type == "parenthesized_expression":
-                eface = eface or b"eface" in ftext
+                st.eface = st.eface or b"eface" in ftext
                 depth = _word_pointer(ftext)
                 node = call
                 continue
@@ -113,7 +122,7 @@ def _climb(node: Node, src: bytes, loads: int, eface: bool
                 node = call
                 continue
             if ftext in _EFACE_FUNCS:
-                eface = True
+                st.eface = True
                 node = call
                 continue
             break
@@ -121,7 +130,7 @@ def _climb(node: Node, src: bytes, loads: int, eface: bool
             ty = p.child_by_field_name("type")
             if ty is not None:
                 conv = src[ty.start_byte:ty.end_byte]
-                eface = eface or b"eface" in conv
+                st.eface = st.eface or b"eface" in conv
                 depth = _word_pointer(conv)
             node = p
             continue
@@ -136,28 +145,29 @@ def _climb(node: Node, src: bytes, loads: int, eface: bool
             if op is None or op.type != "*":
                 break
             node = p
-            if eface:
+            if st.eface:
                 continue  # copies the eface
             if depth <= 0:
                 break
-            loads += 1
+            st.loads += 1
             depth -= 1
-            if loads >= 2:
-                return node, loads, eface, node
+            if st.loads >= 2:
+                return node, node
             continue
-        if t == "selector_expression" and eface:
+        if t == "selector_expression" and st.eface:
             fld = p.child_by_field_name("field")
             if fld is None or src[fld.start_byte:fld.end_byte] != b"data":
                 break
-            loads += 1
-            eface = False
+            st.loads += 1
+            st.eface = False
+            st.via_data = True
             depth = 0
             node = p
-            if loads >= 2:
-                return node, loads, eface, node
+            if st.loads >= 2:
+                return node, node
             continue
         break
-    return node, loads, eface, None
+    return node, None
 
 
 def _assigned_var(node: Node, src: bytes) -> tuple[str, Node] | None:
@@ -211,11 +221,12 @@ def find_code_pointer_reads(addrofs: Iterable[Node], src: bytes,
         if base is None:
             continue
         name = src[base.start_byte:base.end_byte].decode("utf-8", "replace")
-        end, loads, eface, top = _climb(a, src, 0, False)
+        st = _Chain()
+        end, top = _climb(a, src, st)
         if top is not None:
-            reads.append(CodePointerRead(name, base, top))
+            reads.append(CodePointerRead(name, base, top, st.via_data))
             continue
-        if loads == 0 and not eface and end.id == a.id:
+        if st.loads == 0 and not st.eface and end.id == a.id:
             continue  # plain &x, not a pointer conversion
         var = _assigned_var(end, src)
         body = body_of(a.start_byte)
@@ -223,9 +234,10 @@ def find_code_pointer_reads(addrofs: Iterable[Node], src: bytes,
             continue
         vname, stmt = var
         for ident in _identifiers_after(body, vname.encode(), stmt.end_byte, src):
-            _end, _l, _e, top2 = _climb(ident, src, loads, eface)
+            st2 = _Chain(st.loads, st.eface, st.via_data)
+            _end, top2 = _climb(ident, src, st2)
             if top2 is not None:
-                reads.append(CodePointerRead(name, base, top2))
+                reads.append(CodePointerRead(name, base, top2, st2.via_data))
                 break
     return reads
 

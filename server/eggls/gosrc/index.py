@@ -3,7 +3,8 @@
 One tree-sitter query pass collects every node of interest (declarations, calls, assignments,
 value uses, nesting frames, pointer conversions, `&x`, error nodes); Python then only looks at
 those nodes. Nesting contexts come from a sweep over byte ranges instead of walking parents.
-Comments that matter (`//go:`, `+build`, `eggls:`) are found by a byte scan of the source.
+Comments that matter (`//go:`, `eggls:`) are found by a byte scan of the source; build
+constraints by a header scan (buildtags.read_header).
 
 Events of a function are in source order: sorted by start position, an enclosing expression
 before the expressions inside it (pre-order). Sorting by span end instead gives evaluation
@@ -23,7 +24,7 @@ from tree_sitter import Node, QueryCursor
 
 from eggls.diagnostics import Span
 from eggls.gosrc import constants as C
-from eggls.gosrc.buildtags import BuildExprError, parse_build_expr
+from eggls.gosrc.buildtags import BuildExprError, parse_build_expr, read_header
 from eggls.gosrc.idioms import (
     ABI_FUNCS,
     CodePointerRead,
@@ -94,13 +95,12 @@ _QUERY = f"""
 (type_switch_statement alias: (expression_list (identifier) @decl))
 (var_spec name: (identifier) @decl)
 (const_spec name: (identifier) @decl)
-(labeled_statement label: (label_name) @label)
 (ERROR) @error
 (MISSING) @missing
 """
 
 # Comments worth reading; everything else is skipped without being visited.
-_COMMENT_HINT = re.compile(rb"//go:|\+build|eggls:")
+_COMMENT_HINT = re.compile(rb"//go:|eggls:")
 _ANNOTATION = re.compile(r"^(?://|/\*)\s*eggls:([A-Za-z_][\w-]*)(.*?)(?:\*/)?\s*$", re.S)
 _CONSTISH = frozenset({"int_literal", "rune_literal", "binary_expression", "unary_expression",
                        "parenthesized_expression", "call_expression", "iota",
@@ -143,9 +143,7 @@ def _named(node: Node | None) -> list[Node]:
 
 # An event waiting for its nesting context: (start byte, -end byte, kind order, node,
 # (event class, fields before `context`, fields after `context`)).
-_Pending = tuple[int, int, int, Node, tuple[type, tuple, tuple]]
-
-
+_Pending = tuple[int, int, int, Node | None, tuple[type, tuple, tuple]]
 _pending_key = operator.itemgetter(0, 1, 2)
 
 
@@ -155,8 +153,6 @@ def _start(n: Node) -> int:
 
 def _frame_key(f: tuple[int, int, Frame]) -> tuple[int, int]:
     return f[0], -f[1]  # outer frame first when two start together
-
-
 
 
 @dataclass(slots=True)
@@ -250,10 +246,8 @@ class _Indexer:
 
     def _comments(self) -> None:
         f = self.file
+        self._build_constraints()
         seen: set[int] = set()
-        pkg_start = self._package_start()
-        header_blank = self._last_blank_before(pkg_start)
-        plus: list[str] = []
         for m in _COMMENT_HINT.finditer(self.src):
             node = self.root.descendant_for_byte_range(m.start(), m.start() + 1)
             if node is None or node.type != "comment" or node.start_byte in seen:
@@ -261,44 +255,36 @@ class _Indexer:
             seen.add(node.start_byte)
             text = self.text(node)
             span = self.span(node)
-            if text.startswith("//go:build") and node.start_byte < pkg_start:
-                expr = text[len("//go:build"):].strip()
-                if text[len("//go:build"):len("//go:build") + 1] not in (" ", "\t", ""):
-                    continue
-                if f.build_expr is not None:
-                    f.errors.append(GoSyntaxError("multiple //go:build lines", span))
-                    continue
-                f.build_expr = expr
-                f.build_span = span
-                try:
-                    parse_build_expr(expr)
-                except BuildExprError as e:
-                    f.errors.append(GoSyntaxError(f"invalid //go:build line: {e}", span))
-            elif text.startswith("//go:linkname"):
+            if text.startswith("//go:linkname"):
                 parts = text[2:].split()
                 if len(parts) >= 2:
                     f.linknames.append(Linkname(parts[1], parts[2] if len(parts) > 2 else None,
                                                 span))
-            elif (node.start_byte < header_blank
-                  and re.match(r"//\s*\+build(\s|$)", text)):
-                plus.append(text.split("+build", 1)[1].strip())
             am = _ANNOTATION.match(text)
             if am:
                 ann = Annotation(am.group(1), am.group(2).strip(), span)
                 f.annotations.append(ann)
                 self._ann_at.append((node.start_byte, ann))
-        f.plus_build = tuple(plus)
 
-    def _package_start(self) -> int:
-        for c in self.root.children:
-            if c.type == "package_clause":
-                return c.start_byte
-        return len(self.src)
-
-    def _last_blank_before(self, end: int) -> int:
-        """`// +build` lines count only when a blank line follows them before the package."""
-        blanks = [m.start() for m in re.finditer(rb"\n[ \t\r]*\n", self.src[:end])]
-        return blanks[-1] if blanks else -1
+    def _build_constraints(self) -> None:
+        f = self.file
+        h = read_header(self.src)
+        f.plus_build = h.plus_build
+        for k, (off, expr) in enumerate(h.go_build):
+            end = self.src.find(b"\n", off)
+            end = len(self.src) if end < 0 else end
+            if self.src[end - 1:end] == b"\r":
+                end -= 1
+            span = self.lm.span_bytes(off, end)
+            if k > 0:
+                f.errors.append(GoSyntaxError("multiple //go:build lines", span))
+                continue
+            f.build_expr = expr
+            f.build_span = span
+            try:
+                parse_build_expr(expr)
+            except BuildExprError as e:
+                f.errors.append(GoSyntaxError(f"invalid //go:build line: {e}", span))
 
     # -- functions -----------------------------------------------------------------------
     def _func(self, n: Node) -> None:
@@ -537,8 +523,9 @@ class _Indexer:
         for n in missing:
             out.append((n.start_byte, GoSyntaxError(f"syntax error: missing {n.type!r}",
                                                     self.span(n))))
-        out.sort(key=lambda x: x[0])
-        self.file.errors.extend(e for _, e in out)
+        errors = self.file.errors
+        errors.extend(e for _, e in out)
+        errors.sort(key=lambda e: (e.span.line, e.span.col))
 
     # -- expressions ---------------------------------------------------------------------
     def expr(self, node: Node, scope: _Scope) -> Expr:
@@ -925,15 +912,18 @@ class _Indexer:
         name = read.name
         if fd is not None and name in scope.params and name not in scope.locals:
             idx = fd.param_index(name)
-            # Funcpc-like only when the code pointer is what the function returns: reading
-            # through an `any` parameter's data word is also how values are printed.
-            if (idx is not None and _code_carrier_type(fd.params[idx].type)
-                    and fd.funcpc_param is None
-                    and flows_to_result(read.top, self.src, self._body_of(read.top.start_byte),
-                                        [p.name for p in fd.results if p.name])):
-                fd.funcpc_param = idx
-                fd.funcpc_span = self.span(read.top)
-            return
+            if idx is None or not _code_carrier_type(fd.params[idx].type):
+                return
+            # Funcpc-like when the code pointer is what the function returns.
+            if flows_to_result(read.top, self.src, self._body_of(read.top.start_byte),
+                               [p.name for p in fd.results if p.name]):
+                if fd.funcpc_param is None:
+                    fd.funcpc_param = idx
+                    fd.funcpc_span = self.span(read.top)
+                return
+            if read.via_data:
+                return  # reading an `any` parameter's data word is how values get printed
+            # Otherwise an inline read whose func value is the parameter: a "deref" site.
         site = IdiomSite("deref", self.span(read.top), self.expr(read.base, scope),
                          fd.symbol if fd is not None else None,
                          self._context_at(read.top.start_byte, frames))
