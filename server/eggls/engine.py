@@ -10,7 +10,7 @@ from pathlib import Path
 from eggls.analysis import registry
 from eggls.analysis.asmflow import ENTRY_MSRS
 from eggls.analysis.context import RuleContext, WrapperFacts, parse_go_version
-from eggls.analysis.initstate import analyse
+from eggls.analysis.initstate import InitState, analyse
 from eggls.analysis.program import Program, analysis_directories, build_program
 from eggls.analysis.rules import ANALYZERS
 from eggls.asm import AsmConfig
@@ -142,8 +142,7 @@ def analyse_module(module: Module | None, directories: list[str], opts: Options,
             if name in prog.funcs and "_rt0_" not in name:
                 boot.append(name)
     interrupt = [f.name for f in prog.funcs.values() if "interrupt" in f.annotations]
-    ctx = RuleContext(prog, analyse(prog, [], []), facts,
-                      frozenset(cfg.sinks))
+    ctx = RuleContext(prog, InitState(), facts, frozenset(cfg.sinks))
     # Asm functions whose address reaches a sink are entered asynchronously.
     for ca in ctx.code_addresses:
         if ca.sink:

@@ -207,70 +207,122 @@ def _asm_sites(prog: Program, f: Func, summaries: dict[str, frozenset[str]],
     return sites, summary
 
 
-def _go_sites(prog: Program, f: Func, summaries: dict[str, frozenset[str]],
-              established: dict[tuple[str, str], Span]) -> tuple[list[Site], frozenset[str]]:
+@dataclass
+class _GoCall:
+    """A Go call, resolved once: the plan a summary iteration walks."""
+
+    callee: Func
+    key: tuple[tuple[str, int, int], ...]  # its enclosing frames
+    extra: frozenset[str]  # facts established beyond the callee's summary
+    call: Call
+
+
+def _go_plan(prog: Program, f: Func) -> list[_GoCall]:
     assert f.decl is not None
     pkg = prog.package_of(f.path)
     if pkg is None:
-        return [], frozenset()
-    top_level: set[str] = set()
-    scoped: list[tuple[tuple[object, ...], frozenset[str]]] = []
-    sites = []
+        return []
+    plan = []
     for ev in f.decl.events:
         if not isinstance(ev, Call):
             continue
         callee = _resolve_go_call(prog, pkg, ev)
-        if callee is None:
+        if callee is None or any(fr.kind in _DETACHED for fr in ev.context):
             continue
-        ctx = ev.context
-        if any(fr.kind in _DETACHED for fr in ctx):
-            continue
-        key = tuple((fr.kind, fr.stmt_start, fr.branch_start) for fr in ctx)
-        cur = set(top_level)
-        for skey, facts in scoped:
-            if key[: len(skey)] == skey:
-                cur |= facts
-        sites.append(Site(f, callee, ev.span, frozenset(cur), "go", call=ev))
-        gained = summaries.get(callee.name, TOP) | go_call_effects(prog, pkg, ev, callee)
+        key = tuple((fr.kind, fr.stmt_start, fr.branch_start) for fr in ev.context)
+        plan.append(_GoCall(callee, key, frozenset(go_call_effects(prog, pkg, ev, callee)), ev))
+    return plan
+
+
+def _go_sites(f: Func, plan: list[_GoCall], summaries: dict[str, frozenset[str]],
+              established: dict[tuple[str, str], Span] | None
+              ) -> tuple[list[Site], frozenset[str]]:
+    top_level: set[str] = set()
+    scoped: list[tuple[tuple[object, ...], frozenset[str]]] = []
+    sites = []
+    for pc in plan:
+        key = pc.key
+        if established is not None:  # the final pass records sites
+            cur = set(top_level)
+            for skey, facts in scoped:
+                if key[: len(skey)] == skey:
+                    cur |= facts
+            sites.append(Site(f, pc.callee, pc.call.span, frozenset(cur), "go", call=pc.call))
+        gained = summaries.get(pc.callee.name, TOP) | pc.extra
         if gained == TOP:
             gained = frozenset()  # a call that never returns establishes nothing after it
-        if not ctx:
-            for fact in gained - top_level:
-                established.setdefault((f.name, fact), ev.span)
+        if not key:
+            if established is not None:
+                for fact in gained - top_level:
+                    established.setdefault((f.name, fact), pc.call.span)
             top_level |= gained
         else:
             scoped.append((key, frozenset(gained)))
     return sites, frozenset(top_level)
 
 
-def _summarise(prog: Program, f: Func, summaries: dict[str, frozenset[str]],
-               established: dict[tuple[str, str], Span], st: InitState) -> frozenset[str]:
-    if f.lang == "asm":
-        sites, summ = _asm_sites(prog, f, summaries, established)
-    else:
-        sites, summ = _go_sites(prog, f, summaries, established)
-    st.sites[f.name] = sites
-    return summ | frozenset(f.sets()) if summ != TOP else summ
+def _callees(f: Func, plan: list[_GoCall] | None, prog: Program) -> list[Func]:
+    if plan is not None:
+        return [pc.callee for pc in plan]
+    flow = f.flow
+    if flow is None:
+        return []
+    return [c for _, sym, _ in flow.calls if (c := prog.funcs.get(sym.name)) is not None]
 
 
 def analyse(prog: Program, boot: list[str], interrupt: list[str]) -> InitState:
     st = InitState()
-    funcs = [f for f in prog.funcs.values() if f.lang in ("asm", "go")]
-    summaries = {f.name: TOP for f in funcs}
-    for _ in range(50):
-        changed = False
-        for f in funcs:
-            summ = _summarise(prog, f, summaries, {}, st)
-            if summaries[f.name] != summ:
-                summaries[f.name] = summ
-                changed = True
-        if not changed:
-            break
+    roots = [n for n in (*boot, *interrupt) if n in prog.funcs]
+    if not roots:
+        return st  # reached from no entry: no state-based finding, nothing to compute
+    # Only functions reachable from an entry need summaries and sites.
+    plans: dict[str, list[_GoCall] | None] = {}
+    callers: dict[str, set[str]] = {}
+    reach: list[Func] = []
+    todo = list(dict.fromkeys(roots))
+    seen = set(todo)
+    while todo:
+        f = prog.funcs[todo.pop()]
+        if f.lang not in ("asm", "go"):
+            continue
+        reach.append(f)
+        plans[f.name] = _go_plan(prog, f) if f.lang == "go" else None
+        for c in _callees(f, plans[f.name], prog):
+            callers.setdefault(c.name, set()).add(f.name)
+            if c.name not in seen:
+                seen.add(c.name)
+                todo.append(c.name)
+    summaries = {f.name: TOP for f in reach}
+
+    def summarise(f: Func, established: dict[tuple[str, str], Span] | None
+                  ) -> tuple[list[Site], frozenset[str]]:
+        if f.lang == "asm":
+            sites, summ = _asm_sites(prog, f, summaries,
+                                     established if established is not None else {})
+        else:
+            sites, summ = _go_sites(f, plans[f.name] or [], summaries, established)
+        return sites, (summ | frozenset(f.sets()) if summ != TOP else summ)
+
+    # Greatest fixpoint by worklist: recompute the callers of a summary that shrank.
+    work: deque[str] = deque(f.name for f in reach)
+    queued = set(work)
+    steps = 0
+    while work and steps < 50 * len(reach) + 100:
+        steps += 1
+        name = work.popleft()
+        queued.discard(name)
+        _, summ = summarise(prog.funcs[name], None)
+        if summ != summaries[name]:
+            summaries[name] = summ
+            for c in callers.get(name, ()):
+                if c in summaries and c not in queued:
+                    queued.add(c)
+                    work.append(c)
     # One more pass with the final summaries records the sites and where facts arise.
-    for f in funcs:
-        _summarise(prog, f, summaries, st.established_at, st)
+    for f in reach:
+        st.sites[f.name], _ = summarise(f, st.established_at)
     st.summaries = summaries
-    work: deque[str] = deque()
+    work = deque()
     for name, state, kind in [*[(n, BOOT_STATE, "boot") for n in boot],
                               *[(n, INTERRUPT_STATE, "interrupt") for n in interrupt]]:
         if name not in prog.funcs:
@@ -279,9 +331,9 @@ def analyse(prog: Program, boot: list[str], interrupt: list[str]) -> InitState:
         st.entry_state[name] = state if old is None else old & state
         st.kinds.setdefault(name, set()).add(kind)
         work.append(name)
-    seen = 0
-    while work and seen < 200_000:
-        seen += 1
+    steps = 0
+    while work and steps < 200_000:
+        steps += 1
         name = work.popleft()
         es = st.entry_state[name]
         kinds = st.kinds[name]
