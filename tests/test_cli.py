@@ -70,7 +70,7 @@ def test_json_format(module: Path, capsys: pytest.CaptureFixture[str],
 @pytest.mark.parametrize(("fail_on", "rc"), [("error", 1), ("warning", 1), ("hint", 1),
                                              ("never", 0)])
 def test_fail_on(module: Path, capsys: pytest.CaptureFixture[str], fail_on: str, rc: int) -> None:
-    assert run(["--check", "--fail-on", fail_on, str(module)], capsys)[0] == rc
+    assert run(["--check", "--fail-on", fail_on, str(module) + "/..."], capsys)[0] == rc
 
 
 def test_clean_tree_exits_zero(module: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,7 +87,7 @@ def test_goarch_selects_other_files(module: Path, capsys: pytest.CaptureFixture[
     from eggls.gobuild import Target
     from eggls.workspace import collect_packages
 
-    (pkg,), _ = collect_packages([str(module)], Target(goarch="arm64"))
+    (pkg,), _ = collect_packages([str(module) + "/..."], Target(goarch="arm64"))
     assert [Path(f).name for f in pkg.asm_files] == ["skip_arm64.s"]
     assert [line.split(" [")[-1] for line in out.splitlines()] == ["EGG009]", "EGG903]"]
 
@@ -95,6 +95,8 @@ def test_goarch_selects_other_files(module: Path, capsys: pytest.CaptureFixture[
 def test_usage_errors_exit_2_with_one_line(module: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     rc, out, err = run(["--check", str(module / "missing")], capsys)
+    assert rc == 2 and out == "" and "no such file" in err
+    rc, out, err = run(["--check", str(module / "missing" / "...")], capsys)
     assert rc == 2 and out == "" and err.count("\n") == 1 and "no such file" in err
     rc, _, err = run(["--check", "--format", "xml"], capsys)
     assert rc == 2 and err.startswith("eggls: ") and err.count("\n") == 1

@@ -23,7 +23,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    diags, problems, _notes = check_paths(args.paths or ["."], options_from_args(args))
+    diags, problems, _notes = check_paths(args.paths or ["./..."], options_from_args(args))
     if problems:
         from eggls.cli import UsageError
 

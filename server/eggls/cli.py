@@ -30,7 +30,9 @@ def _check_parser() -> argparse.ArgumentParser:
     mode.add_argument("--explain", metavar="CODE", default=None,
                       help="print a rule's explanation (e.g. EGG001) and exit")
     mode.add_argument("--list-rules", action="store_true", help="list every rule and exit")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default .)")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files, package directories, or DIR/... for every package below "
+                        "(default ./...)")
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--fail-on", choices=FAIL_ON, default="warning")
     p.add_argument("--goos", default=None)

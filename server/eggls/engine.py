@@ -216,7 +216,7 @@ def check_paths(paths: list[str], opts: Options) -> tuple[list[Diagnostic], list
         # Module-level findings (on go.mod) when a directory was asked for, not for a list
         # of files (pre-commit passes file names: no module-wide noise on each commit).
         go_mod = os.path.join(module.root, "go.mod") if module and any(
-            os.path.isdir(p) for p in paths) else None
+            os.path.isdir(_strip_dots(p)) for p in paths) else None
         for d in found:
             if d.code in disabled:
                 continue
@@ -225,10 +225,17 @@ def check_paths(paths: list[str], opts: Options) -> tuple[list[Diagnostic], list
     return sort_diagnostics(diags), problems, notes
 
 
+def _strip_dots(p: str) -> str:
+    """`dir/...` → `dir` (the go command's pattern for every package below dir)."""
+    if p == "...":
+        return "."
+    return p[:-4] or "/" if p.endswith(("/...", os.sep + "...")) else p
+
+
 def _under(path: str, roots: list[str]) -> bool:
     ap = os.path.abspath(path)
     for r in roots:
-        ar = os.path.abspath(r)
+        ar = os.path.abspath(_strip_dots(r))
         if os.path.isdir(ar) and (ap == ar or ap.startswith(ar + os.sep)):
             return True
     return False

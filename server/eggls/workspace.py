@@ -47,13 +47,18 @@ def goroot_of(path: str) -> Path | None:
 
 
 def collect_packages(paths: list[str], target: Target) -> tuple[list[Package], list[str]]:
-    """Packages containing the given files, or under the given directories (like ./...).
-    Returns the packages (sorted by directory) and problems (paths that do not exist)."""
+    """Packages named by paths, as the go command reads them: a file names its package (and
+    only that file is reported on), a directory the package in it, `dir/...` every package
+    below dir. Returns the packages (sorted by directory) and problems (paths that do not
+    exist)."""
     dirs: dict[str, set[str] | None] = {}  # directory -> only these files (None: all)
     problems: list[str] = []
     for raw in paths:
-        path = os.path.abspath(raw)
-        if os.path.isfile(path):
+        recursive = raw == "..." or raw.endswith(("/...", os.sep + "..."))
+        path = os.path.abspath((raw[:-3] or ".") if recursive else raw)
+        if os.path.isdir(path) and not recursive:
+            dirs[path] = None
+        elif os.path.isfile(path) and not recursive:
             d = os.path.dirname(path)
             cur = dirs.get(d, set())
             if cur is not None:
