@@ -122,7 +122,7 @@ def parse_file(path: str, package: str, cfg: AsmConfig | None = None,
     # go_asm.h names are only unknown once that include was seen: the parser shares the
     # preprocessor's list of unresolved includes and tests it when it meets such a name.
     parser = StatementParser(out, cfg.goarch, src, pp.unresolved_includes)
-    parser.run(pp.tokens())
+    parser.run(pp.statements())
     errors = [(0, AsmError(Span(e.src.path, e.line, e.col, e.line, e.end_col), e.message))
               for e in lex_errors]
     errors += [(1, AsmError(Span(p.src.path, p.line, p.col, p.line, p.end_col), p.message))

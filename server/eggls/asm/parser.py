@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from eggls.asm import amd64_tables
-from eggls.asm.lexer import BUILD, CHAR, EOF, FLOAT, IDENT, INT, NEWLINE, STRING, Source, Token
+from eggls.asm.lexer import BUILD, CHAR, EOF, FLOAT, IDENT, INT, STRING, Source, Token
 from eggls.asm.model import (
     AsmError,
     AsmFile,
@@ -502,23 +502,14 @@ class StatementParser:
         self.out.errors.append(AsmError(Span(tok[5].path, tok[2], tok[3], tok[2], tok[4]),
                                         message))
 
-    def run(self, tokens: Iterator[Token]) -> None:
-        stmt: list[Token] = []
-        for tok in tokens:
-            kind = tok[0]
-            if kind is NEWLINE or kind == ";" or kind is EOF:
-                if stmt:
-                    self.statement(stmt)
-                    stmt = []
-                if kind is EOF:
-                    break
-                continue
-            if kind is BUILD:
+    def run(self, statements: Iterator[list[Token]]) -> None:
+        for stmt in statements:
+            if stmt[0][0] is BUILD:
                 if self.saw_code:
-                    self.error(tok, "misplaced //go:build comment")
+                    self.error(stmt[0], "misplaced //go:build comment")
                 continue
             self.saw_code = True
-            stmt.append(tok)
+            self.statement(stmt)
         self.finish_text()
 
     def statement(self, toks: list[Token]) -> None:

@@ -118,13 +118,16 @@ class Preprocessor:
         return not self.ifdef or self.ifdef[-1]
 
     # -- the token stream the parser reads --------------------------------------------------
-    def tokens(self) -> Iterator[Token]:
+    def statements(self) -> Iterator[list[Token]]:
+        """The preprocessed input split into statements (at newlines and `;`), each a
+        non-empty token list; a `//go:build` comment comes as a statement of its own."""
         bol = True
         macros = self.macros
         stack = self.stack
         ifdef = self.ifdef
+        stmt: list[Token] = []
+        append = stmt.append
         while True:
-            nesting = 0
             f = stack[-1]
             tok = f.toks[f.i]
             kind = tok[0]
@@ -134,41 +137,74 @@ class Preprocessor:
             else:
                 tok = self._raw()
                 kind = tok[0]
+            if kind is IDENT:
+                if tok[1] in macros and (not ifdef or ifdef[-1]):
+                    tok = self._expand(tok)
+                    if tok is None:
+                        continue
+                    kind = tok[0]
+                    if kind == "#":
+                        self._error(tok, "'#' must be first item on line")
+                        continue
+                if kind is IDENT:
+                    bol = False
+                    if not ifdef or ifdef[-1]:
+                        append(tok)
+                    continue
+            if kind is NEWLINE or kind == ";":
+                bol = kind is NEWLINE
+                if stmt:
+                    yield stmt
+                    stmt = []
+                    append = stmt.append
+                continue
             if kind == "#":
                 if not bol:
                     self._error(tok, "'#' must be first item on line")
                     self._skip_line()
                     bol = True
+                    if stmt:
+                        yield stmt
+                        stmt = []
+                        append = stmt.append
                     continue
                 bol = self._directive(tok)
                 continue
-            if kind is IDENT and tok[1] in macros and (not ifdef or ifdef[-1]):
-                # Expand; a macro that yields only more macros 100 times is recursive.
-                while kind is IDENT and tok[1] in macros:
-                    nesting += 1
-                    if nesting > MAX_NESTING or len(self.stack) > MAX_NESTING:
-                        self._error(tok, f"recursive macro invocation: {tok[1]}")
-                        self._unwind_macros()
-                        tok = None
-                        break
-                    if not self._invoke(macros[tok[1]], tok):
-                        break
-                    tok = self._raw()
-                    kind = tok[0]
-                if tok is None:
-                    continue
-                if kind == "#":
-                    self._error(tok, "'#' must be first item on line")
-                    continue
             if kind is EOF:
                 if self.ifdef:
                     self._error(self.ifdef_pos[-1], "unclosed #ifdef or #ifndef")
                     self.ifdef.clear()
-                yield tok
+                if stmt:
+                    yield stmt
                 return
-            bol = kind is NEWLINE
-            if not ifdef or ifdef[-1] or bol:
-                yield tok
+            bol = False
+            if not ifdef or ifdef[-1]:
+                if kind is BUILD:
+                    if stmt:
+                        yield stmt
+                        stmt = []
+                        append = stmt.append
+                    yield [tok]
+                else:
+                    append(tok)
+
+    def _expand(self, tok: Token) -> Token | None:
+        """Expand the macro named by tok (and any macro its expansion starts with); the
+        first token that is not a macro use, or None after a recursion error."""
+        macros = self.macros
+        nesting = 0
+        kind = tok[0]
+        while kind is IDENT and tok[1] in macros:
+            nesting += 1
+            if nesting > MAX_NESTING or len(self.stack) > MAX_NESTING:
+                self._error(tok, f"recursive macro invocation: {tok[1]}")
+                self._unwind_macros()
+                return None
+            if not self._invoke(macros[tok[1]], tok):
+                return tok
+            tok = self._raw()
+            kind = tok[0]
+        return tok
 
     def _unwind_macros(self) -> None:
         while len(self.stack) > 1 and self.stack[-1].src is None:
