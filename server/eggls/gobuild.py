@@ -1,7 +1,8 @@
 """Which files `go build` compiles for a target: file-name suffixes, `//go:build` (and the
 older `// +build`) constraints, and the directories it never looks into.
 
-Follows go/build (goodOSArchFile, shouldBuild) and go/build/constraint.
+Follows go/build (goodOSArchFile, shouldBuild); the constraint grammar itself lives in
+eggls.gosrc.buildtags.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+
+from eggls.gosrc.buildtags import header_ok, read_header
 
 KNOWN_OS = frozenset({
     "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux",
@@ -87,136 +90,23 @@ def _os_ok(goos: str, target: Target) -> bool:
                                    ("ios", "darwin")}
 
 
-# -- //go:build expressions ----------------------------------------------------------------
-_TOKEN = re.compile(r"\s*(\(|\)|!|&&|\|\||[A-Za-z0-9_.]+)")
-
-
-class ConstraintError(ValueError):
-    pass
-
-
-def eval_go_build(expr: str, target: Target) -> bool:
-    """Evaluate the expression of a `//go:build` line (without the prefix)."""
-    toks: list[str] = []
-    pos = 0
-    expr = expr.strip()
-    while pos < len(expr):
-        m = _TOKEN.match(expr, pos)
-        if not m:
-            raise ConstraintError(f"unexpected character in build constraint: {expr[pos:]!r}")
-        toks.append(m.group(1))
-        pos = m.end()
-        while pos < len(expr) and expr[pos].isspace():
-            pos += 1
-    i = 0
-
-    def or_() -> bool:
-        nonlocal i
-        v = and_()
-        while i < len(toks) and toks[i] == "||":
-            i += 1
-            v = and_() or v
-        return v
-
-    def and_() -> bool:
-        nonlocal i
-        v = not_()
-        while i < len(toks) and toks[i] == "&&":
-            i += 1
-            v = not_() and v
-        return v
-
-    def not_() -> bool:
-        nonlocal i
-        if i < len(toks) and toks[i] == "!":
-            i += 1
-            return not not_()
-        return atom()
-
-    def atom() -> bool:
-        nonlocal i
-        if i >= len(toks):
-            raise ConstraintError("unexpected end of build constraint")
-        t = toks[i]
-        i += 1
-        if t == "(":
-            v = or_()
-            if i >= len(toks) or toks[i] != ")":
-                raise ConstraintError("missing ) in build constraint")
-            i += 1
-            return v
-        if t in (")", "&&", "||"):
-            raise ConstraintError(f"unexpected {t} in build constraint")
-        return target.satisfied(t)
-
-    v = or_()
-    if i != len(toks):
-        raise ConstraintError(f"unexpected {toks[i]} in build constraint")
-    return v
-
-
-def _plus_build(line: str, target: Target) -> bool:
-    # `// +build a,b c` = (a && b) || c ; `!x` negates.
-    def term(t: str) -> bool:
-        return not target.satisfied(t[1:]) if t.startswith("!") else target.satisfied(t)
-
-    return any(all(term(t) for t in opt.split(",")) for opt in line.split())
-
-
-def header_constraints(text: str) -> tuple[str | None, list[str]]:
-    """The `//go:build` expression and `// +build` lines of a file's leading comments."""
-    go_build: str | None = None
-    plus: list[str] = []
-    in_block = False
-    for raw in text.split("\n", 200)[:200]:
-        line = raw.strip()
-        if in_block:
-            if "*/" in line:
-                in_block = False
-                line = line[line.index("*/") + 2 :].strip()
-                if not line:
-                    continue
-            else:
-                continue
-        if not line:
-            continue
-        if line.startswith("/*"):
-            if "*/" not in line[2:]:
-                in_block = True
-            continue
-        if not line.startswith("//"):
-            break
-        if line.startswith("//go:build") and (len(line) == 10 or line[10].isspace()):
-            if go_build is None:
-                go_build = line[10:].strip()
-        elif re.match(r"//\s*\+build(\s|$)", line):
-            plus.append(line.split("+build", 1)[1].strip())
-    return go_build, plus
-
-
 def file_matches(path: str, goos: str = "linux", goarch: str = "amd64",
                  text: str | None = None, target: Target | None = None) -> bool:
-    """Whether `go build` for goos/goarch compiles this file (name and constraints)."""
+    """Whether `go build` for goos/goarch compiles this file (name and header constraints;
+    the constraint grammar is gosrc.buildtags', shared with the Go index)."""
     target = target or Target(goos, goarch)
     if not name_matches(path, target):
         return False
-    if text is None:
-        text = _head(path)
-    go_build, plus = header_constraints(text)
-    try:
-        if go_build is not None:
-            return eval_go_build(go_build, target)
-    except ConstraintError:
-        return False
-    return all(_plus_build(p, target) for p in plus)
+    data = text.encode("utf-8", "replace") if text is not None else _head(path)
+    return header_ok(read_header(data), target.satisfied)
 
 
-def _head(path: str) -> str:
+def _head(path: str) -> bytes:
     try:
         with open(path, "rb") as fh:
-            return fh.read(16384).decode("utf-8", errors="replace")
+            return fh.read(16384)
     except OSError:
-        return ""
+        return b""
 
 
 def skip_dir(name: str) -> bool:
