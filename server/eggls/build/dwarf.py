@@ -12,6 +12,7 @@ import inspect
 import io
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 from elftools.dwarf.dwarfinfo import DebugSectionDescriptor, DwarfConfig, DWARFInfo
 
@@ -58,9 +59,9 @@ def open_dwarf(img: ElfImage) -> DWARFInfo | None:
     return DWARFInfo(config=config, **kwargs)  # type: ignore[arg-type]
 
 
-def _file_name(lp: object, index: int, version: int) -> str:
-    entries = lp["file_entry"]  # type: ignore[index]
-    dirs = lp["include_directory"]  # type: ignore[index]
+def _file_name(lp: Any, index: int, version: int) -> str:
+    entries = lp["file_entry"]
+    dirs = lp["include_directory"]
     i = index if version >= 5 else index - 1
     if not 0 <= i < len(entries):
         return "?"

@@ -14,6 +14,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eggls.build.buildinfo import GoBuildInfo, read_build_info
+from eggls.build.elf import EM_X86_64, ElfImage
 from eggls.build.errors import BuildError
 from eggls.build.gobuild import GoBuild, open_build
 
@@ -108,21 +110,36 @@ def find_last_build(root: str | os.PathLike[str], explicit: str | os.PathLike[st
         elves, sources = _walk(root_p)
         elves.sort(reverse=True)
         mod = module_path(root_p)
-        builds: list[GoBuild] = []
+        found: list[tuple[str, GoBuildInfo]] = []  # newest first
         for _mtime, p_str in elves[:MAX_CANDIDATES]:
-            got = open_build(p_str)
-            if isinstance(got, GoBuild):
-                builds.append(got)
-        if not builds:
+            info = _probe(p_str)
+            if info is not None:
+                found.append((p_str, info))
+        ours = [p for p, info in found if mod and info.main and info.main.path == mod]
+        chosen: GoBuild | BuildError | None = None
+        for p_str in [*ours, *(p for p, _ in found if p not in ours)]:
+            chosen = open_build(p_str)
+            if isinstance(chosen, GoBuild):
+                break
+        if not isinstance(chosen, GoBuild):
             return BuildError(str(root_p), "no-build",
                               "no Go ELF with build info under the module; build it or set "
                               "`build` in .eggls.toml (or pass --build)")
-        ours = [b for b in builds if mod and b.info.main and b.info.main.path == mod]
-        chosen = (ours or builds)[0]
-        last = LastBuild(chosen, "newest Go ELF in the module", len(builds))
+        last = LastBuild(chosen, "newest Go ELF in the module", len(found))
     if check_staleness:
         last.staleness = staleness(last.build, root_p, sources)
     return last
+
+
+def _probe(path: str) -> GoBuildInfo | None:
+    """Build info of an amd64 Go ELF, without indexing its symbols (cheap)."""
+    try:
+        img = ElfImage.open(path)
+        return read_build_info(img) if img.e_machine == EM_X86_64 else None
+    except MemoryError:
+        raise
+    except Exception:
+        return None
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -157,7 +174,7 @@ def staleness(build: GoBuild, root: Path,
         return Staleness(None, "cannot stat the build")
     if sources is None:
         sources = _walk(root)[1]
-    newer = sorted((p for t, p in sources if t > mtime), key=lambda p: p)
+    newer = sorted(p for t, p in sources if t > mtime)
     if newer:
         return Staleness(True, f"{len(newer)} source file(s) changed after the build",
                          tuple(newer[:20]))

@@ -4,7 +4,8 @@ The JSON shape is a contract (later issues and users script against it):
 {"path", "go_version", "goarch", "settings": {...}, "build_id",
  "wrappers": [{"symbol", "target", "direction", "address", "size", "sse", "tls_read",
                "pushed_bytes", "stack_check", "listing"}]}
-Instruction text is capstone's AT&T rendering, unchanged.
+Instruction text is capstone's AT&T rendering, unchanged. "pushed_bytes" is null only when the
+wrapper changes RSP in a way that cannot be followed (no Go version does).
 Exit status: 0 on success, 1 when the file is not a readable Go build (EGG902), 2 on usage.
 """
 
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from eggls.build.disasm import Insn
 from eggls.build.errors import BuildError
 from eggls.build.gobuild import GoBuild, open_build
 from eggls.build.wrappers import Wrapper
@@ -52,6 +54,17 @@ def error_json(e: BuildError) -> dict[str, Any]:
     return {"path": e.path, "error": {"code": e.code, "kind": e.kind, "message": e.message}}
 
 
+def listing_lines(b: GoBuild, insns: Sequence[Insn]) -> list[str]:
+    """`0x4691a4  callq 0x469100 <main.trapret.abi0>`: for hovers and the text view."""
+    out = []
+    for i in insns:
+        line = f"{i.address:#x}  {i.text}"
+        if i.target is not None:
+            line += f" <{b.describe(i.target)}>"
+        out.append(line)
+    return out
+
+
 def build_text(b: GoBuild) -> str:
     s = b.settings
     lines = [f"build:    {b.path}",
@@ -70,9 +83,15 @@ def build_text(b: GoBuild) -> str:
                  f"sse: {w.sse.text if w.sse else 'none'}",
                  f"tls: {tls.segment}:{tls.offset}" if tls else "tls: none",
                  "stack check" if w.stack_check else "no stack check"]
+        after = w.transfer
+        if after.sse_after or after.tls_after:
+            facts.append("after the target returns: " + ", ".join(
+                x for x in (after.sse_after.text if after.sse_after else "",
+                            f"tls {after.tls_after.segment}:{after.tls_after.offset}"
+                            if after.tls_after else "") if x))
         lines.append(f"  {w.symbol.name} -> {w.target.name} @ {w.symbol.address:#x}")
         lines.append("    " + "; ".join(facts))
-        lines.extend(f"      {i.address:#x}  {i.text}" for i in w.listing)
+        lines.extend(f"      {x}" for x in listing_lines(b, w.listing))
     for internal, abi0 in b.unclassified():
         lines.append(f"  unclassified: {internal.name} / {abi0.name} (neither enters the other)")
     for p in b.problems:

@@ -7,8 +7,10 @@ when asked for, which keeps indexing within 2x of `nm` (bench/index_elf.py).
 
 from __future__ import annotations
 
+import gc
 import struct
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from eggls.build.elf import SHT_SYMTAB, ElfImage
@@ -71,7 +73,7 @@ class SymbolIndex:
         i = self._index.get(name)
         return None if i is None else self._symbol(i)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Symbol]:
         return (self._symbol(i) for i in range(len(self._names)))
 
     def names(self) -> list[str]:
@@ -142,6 +144,17 @@ class SymbolIndex:
 
 def read_symbols(img: ElfImage) -> SymbolIndex:
     """Index `.symtab`. A stripped build (`-ldflags=-s`) has none and gives an empty index."""
+    # Tens of thousands of fresh tuples would trigger cyclic-GC passes that find nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_symbols(img)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_symbols(img: ElfImage) -> SymbolIndex:
     sec = next((s for s in img.sections if s.type == SHT_SYMTAB), None)
     if sec is None:
         return SymbolIndex([], [])
