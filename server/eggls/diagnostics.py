@@ -50,6 +50,23 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Fault:
+    """The CPU exception a build-backed finding predicts, located in the build's bytes.
+
+    It is what `instruction` raises when it executes in the state the finding describes
+    (`when`); QEMU boots of tests/boot check it against a real (emulated) CPU.
+    """
+
+    vector: str  # "#UD", "#PF", "#GP"
+    symbol: str  # the function holding the faulting instruction
+    address: int  # of the faulting instruction
+    offset: int  # address - the symbol's start
+    instruction: str  # as capstone prints it (AT&T), e.g. "xorps %xmm15, %xmm15"
+    when: str  # the condition, e.g. "CR4.OSFXSR = 0 (SSE not enabled)"
+    cr2: int | None = None  # for #PF: the linear address the instruction then reads
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     path: str  # absolute path of the file the finding is anchored in
     line: int
@@ -62,13 +79,14 @@ class Diagnostic:
     message: str
     related: tuple[Related, ...] = field(default=())
     wrapper: tuple[str, int] | None = None  # (symbol, address) from the build
+    fault: Fault | None = None  # the exception predicted from the build, when determined
 
     @classmethod
     def at(cls, span: Span, code: str, severity: Severity, basis: str, message: str,
            related: tuple[Related, ...] = (),
-           wrapper: tuple[str, int] | None = None) -> Diagnostic:
+           wrapper: tuple[str, int] | None = None, fault: Fault | None = None) -> Diagnostic:
         return cls(span.path, span.line, span.col, span.end_line, span.end_col, code,
-                   severity, basis, message, related, wrapper)
+                   severity, basis, message, related, wrapper, fault)
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.code, self.message)

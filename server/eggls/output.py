@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from eggls import __version__
 from eggls.analysis.registry import RULES, Rule
-from eggls.diagnostics import Diagnostic, Severity
+from eggls.diagnostics import Diagnostic, Fault, Severity
 
 JSON_VERSION = 1
 
@@ -38,6 +38,15 @@ def render_text(diags: list[Diagnostic]) -> str:
         for d in diags)
 
 
+def fault_json(f: Fault) -> dict[str, object]:
+    """`{"vector", "symbol", "address", "offset", "instruction", "when"}`, plus `cr2` for #PF."""
+    out: dict[str, object] = {"vector": f.vector, "symbol": f.symbol, "address": f.address,
+                              "offset": f.offset, "instruction": f.instruction, "when": f.when}
+    if f.cr2 is not None:
+        out["cr2"] = f.cr2
+    return out
+
+
 def diagnostic_json(d: Diagnostic) -> dict[str, object]:
     out: dict[str, object] = {
         "path": display_path(d.path),
@@ -55,6 +64,8 @@ def diagnostic_json(d: Diagnostic) -> dict[str, object]:
                            "message": r.message} for r in d.related]
     if d.wrapper is not None:
         out["wrapper"] = {"symbol": d.wrapper[0], "address": d.wrapper[1]}
+    if d.fault is not None:
+        out["fault"] = fault_json(d.fault)
     return out
 
 
@@ -145,6 +156,8 @@ def sarif_result(d: Diagnostic, rule_index: int | None) -> dict[str, object]:
     props: dict[str, object] = {"basis": d.basis}
     if d.wrapper is not None:
         props["wrapper"] = {"symbol": d.wrapper[0], "address": d.wrapper[1]}
+    if d.fault is not None:
+        props["fault"] = fault_json(d.fault)
     result["properties"] = props
     return result
 

@@ -8,21 +8,26 @@ and an IDT of limit 0. So the kernel's first exception triple-faults, QEMU stops
 A kernel that survives writes a marker to COM1 and ends QEMU through isa-debug-exit.
 
 Each variant under `kernels/` is a Go module `example.com/boot/<variant>`, built with
-`-ldflags=-E=example.com/boot/<variant>.entry` so the ELF entry is its asm ·entry.
+`-ldflags=-E=example.com/boot/<variant>.entry` so the ELF entry is its asm ·entry (which is
+also how eggls learns the boot entry). Before booting, `eggls --check --format json --build
+<elf>` runs on the variant: its findings, each with the fault it predicts, ride along in the
+BootOutcome for test_boot.py to compare with what the CPU did.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from capstone import CS_ARCH_X86, CS_MODE_64, CS_OPT_SYNTAX_ATT, Cs
 from elftools.elf.elffile import ELFFile
@@ -50,8 +55,6 @@ VECTOR_NAMES: dict[int, str] = {
 UD, GP, PF = 6, 13, 14
 
 Status = Literal["success", "fault", "timeout", "error"]
-#: (vector, faulting instruction address): what a hazard must raise, and where.
-Prediction = tuple[int, int]
 
 
 class BootHarnessError(RuntimeError):
@@ -97,15 +100,6 @@ def variants() -> list[Variant]:
                   if re.fullmatch(r"egg\d{3}_(hazard|fixed)", d.name) and (d / "go.mod").is_file())
 
 
-def variant_of_elf(image: ElfImage) -> Variant | None:
-    """Which variant an ELF was built from, read off its entry symbol."""
-    name = image.symbol_name_at(image.entry)
-    if name is None or not name.startswith(MODULE_PREFIX):
-        return None
-    v = Variant(name[len(MODULE_PREFIX):].split(".")[0])
-    return v if v.source_dir.is_dir() else None
-
-
 # --------------------------------------------------------------------------- ELF reading
 
 
@@ -148,7 +142,6 @@ class ElfImage:
         funcs.sort(key=lambda fn: (fn.address, -fn.size))
         self._funcs = funcs
         self._starts = [fn.address for fn in funcs]
-        self._by_name = {fn.name: fn for fn in funcs}
         self._cs = Cs(CS_ARCH_X86, CS_MODE_64)
         self._cs.syntax = CS_OPT_SYNTAX_ATT  # objdump's notation, as in ABI-NOTES.md
 
@@ -162,14 +155,6 @@ class ElfImage:
             return None
         return fn.name, addr - fn.address
 
-    def symbol_name_at(self, addr: int) -> str | None:
-        hit = self.symbolize(addr)
-        return hit[0] if hit and hit[1] == 0 else None
-
-    def function(self, name: str) -> tuple[int, int] | None:
-        fn = self._by_name.get(name)
-        return (fn.address, fn.size) if fn else None
-
     def _bytes(self, addr: int, size: int) -> bytes:
         for start, data in self._code:
             if start <= addr < start + len(data):
@@ -180,13 +165,6 @@ class ElfImage:
         for insn in self._cs.disasm(self._bytes(addr, 16), addr, 1):
             return Instruction(insn.address, insn.mnemonic, insn.op_str)
         return None
-
-    def disassemble(self, name: str) -> list[Instruction]:
-        fn = self._by_name.get(name)
-        if fn is None:
-            return []
-        return [Instruction(i.address, i.mnemonic, i.op_str)
-                for i in self._cs.disasm(self._bytes(fn.address, fn.size), fn.address)]
 
 
 # --------------------------------------------------------------------------- QEMU log
@@ -259,14 +237,35 @@ class BootOutcome:
     serial: str = ""
     detail: str = ""
     elf: Path | None = field(default=None, compare=False)
+    #: Every diagnostic of `eggls --check --build <elf>` on the variant.
+    findings: tuple[Finding, ...] = field(default=(), compare=False)
+
+    def _short(self, symbol: str) -> str:
+        """The symbol without its `example.com/boot/<variant>.` package path."""
+        return symbol.removeprefix(f"{MODULE_PREFIX}{self.variant}.")
 
     @property
     def short_symbol(self) -> str | None:
-        """The symbol without its `example.com/boot/<variant>.` package path."""
-        if self.symbol is None:
-            return None
-        prefix = f"{MODULE_PREFIX}{self.variant}."
-        return self.symbol.removeprefix(prefix)
+        return None if self.symbol is None else self._short(self.symbol)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """eggls' error-level findings: each predicts a fault."""
+        return [f for f in self.findings if f.error]
+
+    def prediction(self) -> str:
+        """eggls' error-level findings with the fault each predicts, in the summary's terms."""
+        parts = []
+        for f in self.errors:
+            if f.fault is None:
+                parts.append(f"{f.code}: no fault given")
+                continue
+            p = f.fault
+            text = f"{f.code}: {p.name} at {self._short(p.symbol)}+{p.offset:#x} [{p.instruction}]"
+            if p.cr2 is not None:
+                text += f" CR2={p.cr2:#x}"
+            parts.append(text)
+        return "; ".join(parts) or "no error-level finding"
 
     def summary(self) -> str:
         if self.status == "success":
@@ -285,7 +284,8 @@ class BootOutcome:
     def to_json(self) -> dict[str, object]:
         """Machine-independent facts only (no absolute addresses or paths)."""
         out: dict[str, object] = {"variant": self.variant, "go": self.go_version,
-                                  "status": self.status, "summary": self.summary()}
+                                  "status": self.status, "summary": self.summary(),
+                                  "eggls": self.prediction()}
         if self.fault is not None:
             out.update(vector=self.fault.vector, vector_name=self.fault.name,
                        symbol=self.symbol, offset=self.offset, instruction=self.instruction)
@@ -319,59 +319,84 @@ def classify(variant: Variant, go_version: str, image: ElfImage, run: QemuRun) -
     return out
 
 
-# --------------------------------------------------------------------------- ELF-derived faults
+# --------------------------------------------------------------------------- eggls' prediction
 
 
-def _fs_minus_8_read(insn: Instruction) -> bool:
-    """`mov %fs:-8, %r14` / `movq %fs:0xfffffffffffffff8, %rcx`: a g load through TLS."""
-    return re.search(r"%fs:(-8|0xfffffffffffffff8)\b", insn.op_str) is not None
+@dataclass(frozen=True)
+class PredictedFault:
+    """A finding's `fault` as eggls' JSON gives it: the exception and the instruction."""
+
+    vector: int
+    address: int
+    symbol: str
+    offset: int
+    instruction: str
+    cr2: int | None = None
+
+    @property
+    def name(self) -> str:
+        return VECTOR_NAMES.get(self.vector, f"vector {self.vector:#x}")
 
 
-def _first(image: ElfImage, func: str, pred: str) -> int | None:
-    checks = {
-        "xorps x15": lambda i: i.mnemonic == "xorps" and i.op_str == "%xmm15, %xmm15",
-        "fs:-8": _fs_minus_8_read,
-        "iretq": lambda i: i.mnemonic == "iretq",
-    }
-    for insn in image.disassemble(func):
-        if checks[pred](insn):
-            return insn.address
-    return None
+@dataclass(frozen=True)
+class Finding:
+    """One diagnostic of `eggls --check --format json --build <elf>`."""
+
+    code: str
+    severity: str
+    path: str
+    line: int
+    message: str
+    wrapper: str | None = None  # the wrapper's symbol
+    fault: PredictedFault | None = None
+
+    @property
+    def error(self) -> bool:
+        return self.severity == "error"
 
 
-def _abi0(image: ElfImage, name: str) -> str:
-    """The symbol of an asm (ABI0) body: `F.abi0` when a wrapper took the plain name."""
-    return f"{name}.abi0" if image.function(f"{name}.abi0") else name
+_VECTOR_NUMBERS = {name: n for n, name in VECTOR_NAMES.items()}
 
 
-def derived_faults(elf: Path) -> list[Prediction]:
-    """The fault each hazard variant must raise, located in its ELF (not hard-coded).
+def finding_from_json(d: dict[str, Any]) -> Finding:
+    fault = None
+    if isinstance(f := d.get("fault"), dict):
+        vector = _VECTOR_NUMBERS.get(str(f["vector"]))
+        if vector is None:
+            raise BootHarnessError(f"eggls names an unknown vector: {f!r}")
+        cr2 = f.get("cr2")
+        fault = PredictedFault(vector, int(f["address"]), str(f["symbol"]), int(f["offset"]),
+                               str(f["instruction"]), None if cr2 is None else int(cr2))
+    wrapper = d.get("wrapper")
+    return Finding(code=str(d["code"]), severity=str(d["severity"]), path=str(d["path"]),
+                   line=int(d["line"]), message=str(d["message"]),
+                   wrapper=str(wrapper["symbol"]) if isinstance(wrapper, dict) else None,
+                   fault=fault)
 
-    EGG001: #UD at the `xorps %xmm15,%xmm15` of the asm→Go wrapper kmain.abi0.
-    EGG002: #PF at that wrapper's g load `mov %fs:-8,%r14`.
-    EGG003: #GP at the `iretq` of trapret's ABI0 body.
-    EGG007: #PF at the g load of setupTLS's assembler-inserted stack check.
-    A fixed twin must not fault at all: [].
-    This is the stand-in for eggls' own predictions (`eggls --check --build <elf>`).
-    """
-    image = ElfImage(elf)
-    v = variant_of_elf(image)
-    if v is None:
-        raise BootHarnessError(f"{elf}: entry is not a tests/boot/kernels variant")
-    if not v.hazard:
-        return []
-    pkg = v.module
-    where: dict[str, tuple[int, str, str]] = {
-        "EGG001": (UD, f"{pkg}.kmain.abi0", "xorps x15"),
-        "EGG002": (PF, f"{pkg}.kmain.abi0", "fs:-8"),
-        "EGG003": (GP, _abi0(image, f"{pkg}.trapret"), "iretq"),
-        "EGG007": (PF, _abi0(image, f"{pkg}.setupTLS"), "fs:-8"),
-    }
-    vector, func, pred = where[v.rule]
-    addr = _first(image, func, pred)
-    if addr is None:
-        raise BootHarnessError(f"{elf}: no {pred!r} instruction in {func}")
-    return [(vector, addr)]
+
+def eggls_command() -> list[str]:
+    """The `eggls` console script of this interpreter's environment (or the same entry point
+    through -c when the script is not installed)."""
+    script = Path(sys.executable).with_name("eggls")
+    if script.is_file():
+        return [str(script)]
+    if found := shutil.which("eggls"):
+        return [found]
+    return [sys.executable, "-c", "import sys; from eggls.cli import main; sys.exit(main())"]
+
+
+def eggls_check(variant: Variant, elf: Path) -> tuple[Finding, ...]:
+    """What eggls says about the variant's sources with its build: every diagnostic."""
+    cmd = [*eggls_command(), "--check", "--format", "json", "--fail-on", "never",
+           "--build", str(elf), "."]
+    r = subprocess.run(cmd, cwd=variant.source_dir, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise BootHarnessError(f"{' '.join(cmd)} failed ({r.returncode}):\n{r.stderr}")
+    try:
+        doc = json.loads(r.stdout)
+    except json.JSONDecodeError as e:
+        raise BootHarnessError(f"eggls printed no JSON: {e}\n{r.stdout[:500]}") from e
+    return tuple(finding_from_json(d) for d in doc["diagnostics"])
 
 
 # --------------------------------------------------------------------------- building
@@ -470,14 +495,21 @@ def boot(stub: Path, kernel: Path, *, timeout: float = 30.0) -> QemuRun:
 
 def run_variant(variant: Variant, go_version: str, goroot: Path, *,
                 timeout: float = 30.0) -> BootOutcome:
-    """Build the stub and the variant, boot it, classify the outcome."""
+    """Build the stub and the variant, ask eggls about it, boot it, classify the outcome."""
     stub = build_stub()
     try:
         kernel = build_kernel(variant, goroot, go_version)
     except BootHarnessError as e:
         return BootOutcome(variant=variant.name, go_version=go_version, status="error",
                            detail=f"build failed: {e}")
-    return classify(variant, go_version, ElfImage(kernel), boot(stub, kernel, timeout=timeout))
+    try:
+        findings = eggls_check(variant, kernel)
+    except BootHarnessError as e:
+        return BootOutcome(variant=variant.name, go_version=go_version, status="error",
+                           detail=f"eggls failed: {e}", elf=kernel)
+    out = classify(variant, go_version, ElfImage(kernel), boot(stub, kernel, timeout=timeout))
+    out.findings = findings
+    return out
 
 
 # --------------------------------------------------------------------------- prerequisites
@@ -503,14 +535,23 @@ def missing_prerequisite() -> str | None:
 # --------------------------------------------------------------------------- reporting
 
 
+def _go_key(version: str) -> tuple[int, ...]:
+    return tuple(map(int, version.split(".")))
+
+
 def outcome_table(outcomes: list[BootOutcome]) -> str:
-    """Plain-text table: variant × Go version → observed outcome."""
-    gos = sorted({o.go_version for o in outcomes}, key=lambda g: tuple(map(int, g.split("."))))
-    by = {(o.variant, o.go_version): o for o in outcomes}
-    rows = [["variant", "rule", *(f"go{g}" for g in gos)]]
-    for name in sorted({o.variant for o in outcomes}):
-        cells = [by[(name, g)].summary() if (name, g) in by else "-" for g in gos]
-        rows.append([name, Variant(name).rule, *cells])
+    """Plain-text table: rule × Go version → what eggls predicts for the hazard kernel, the
+    fault it raised, what the fixed twin did and what eggls said about it."""
+    by = {(Variant(o.variant).rule, o.go_version, Variant(o.variant).hazard): o
+          for o in outcomes}
+    pairs = sorted({(rule, go) for rule, go, _ in by}, key=lambda p: (p[0], _go_key(p[1])))
+    rows = [["rule", "Go", "eggls on hazard", "hazard: observed", "fixed: observed",
+             "eggls on fixed"]]
+    for rule, go in pairs:
+        hz, fx = by.get((rule, go, True)), by.get((rule, go, False))
+        rows.append([rule, go,
+                     hz.prediction() if hz else "-", hz.summary() if hz else "-",
+                     fx.summary() if fx else "-", fx.prediction() if fx else "-"])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                      for r in rows)
@@ -518,11 +559,12 @@ def outcome_table(outcomes: list[BootOutcome]) -> str:
 
 def results_json(outcomes: list[BootOutcome]) -> dict[str, object]:
     records = sorted((o.to_json() for o in outcomes),
-                     key=lambda r: (str(r["variant"]), tuple(map(int, str(r["go"]).split(".")))))
+                     key=lambda r: (str(r["variant"]), _go_key(str(r["go"]))))
     for r in records:
         r["rule"] = Variant(str(r["variant"])).rule
         r["kind"] = "hazard" if Variant(str(r["variant"])).hazard else "fixed"
-    return {"description": "tests/boot: variant x Go version -> observed outcome under QEMU TCG "
+    return {"description": "tests/boot: variant x Go version -> eggls' error-level findings with "
+                           "the fault each predicts, and the outcome observed under QEMU TCG "
                            "(bare long mode, SSE off, FS base 0, IDT limit 0)",
             "results": records}
 
@@ -535,7 +577,7 @@ def main(argv: list[str]) -> int:
         print(f"cannot boot: {reason}")
         return 2
     toolchains = go_toolchains()
-    wanted = argv or ["1.19", "1.24"]
+    wanted = argv or list(toolchains)
     outcomes = [run_variant(v, g, toolchains[g]) for g in wanted if g in toolchains
                 for v in variants()]
     print(outcome_table(outcomes))
@@ -543,6 +585,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    import sys
-
     raise SystemExit(main(sys.argv[1:]))

@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from eggls.analysis.codeaddr import CodeAddress
 from eggls.analysis.context import RuleContext
 from eggls.analysis.program import Func
 from eggls.diagnostics import Related, Span
 
 
-def leaves(f: Func, ctx: RuleContext, seen: frozenset[str] = frozenset()
-           ) -> tuple[str, Span] | None:
+@dataclass(frozen=True)
+class Leave:
+    """How an asm function leaves without returning to its caller."""
+
+    how: str  # "IRETQ", "IRETQ (via JMP alltraps)", "consuming its own return address"
+    span: Span  # the leaving instruction (the TEXT line when there is none)
+    func: Func  # the function whose TEXT holds it (a tail-jumped callee, maybe)
+    kind: str | None  # the leaving instruction (IRETQ, SYSRETQ, ...); None when there is none
+
+
+def leaving(f: Func, ctx: RuleContext, seen: frozenset[str] = frozenset()) -> Leave | None:
     """How an asm function leaves without returning to its caller, following tail jumps."""
     flow = f.flow
     if flow is None or f.name in seen:
         return None
     if flow.leaves:
         k, how = flow.leaves[0]
-        return how, f.text.instructions[k].span  # type: ignore[union-attr]
+        return Leave(how, f.text.instructions[k].span, f, how)  # type: ignore[union-attr]
     if flow.consumes_return_address and f.text is not None:
-        return "consuming its own return address", f.text.span
+        return Leave("consuming its own return address", f.text.span, f, None)
     for _k, sym, tail in flow.calls:
         if tail:
             callee = ctx.prog.funcs.get(sym.name)
             if callee is not None and callee.lang == "asm":
-                hit = leaves(callee, ctx, seen | {f.name})
+                hit = leaving(callee, ctx, seen | {f.name})
                 if hit is not None:
-                    return f"{hit[0]} (via JMP {callee.local})", hit[1]
+                    return Leave(f"{hit.how} (via JMP {callee.local})", hit.span, hit.func,
+                                 hit.kind)
     return None
+
+
+def leaves(f: Func, ctx: RuleContext) -> tuple[str, Span] | None:
+    """(how, where) f leaves without returning to its caller; see `leaving`."""
+    hit = leaving(f, ctx)
+    return None if hit is None else (hit.how, hit.span)
 
 
 def what(ca: CodeAddress) -> str:

@@ -6,6 +6,7 @@ from eggls.analysis.context import RuleContext
 from eggls.analysis.initstate import FS
 from eggls.analysis.registry import EGG002 as RULE
 from eggls.analysis.rules.asmcalls import asm_calls_into_go, wrapper_related
+from eggls.analysis.rules.faults import tls_fault
 from eggls.diagnostics import Diagnostic
 
 
@@ -25,6 +26,8 @@ def run(ctx: RuleContext) -> list[Diagnostic]:
         msg = (f"{site.callee.local} is entered through {phrase}, whose `{insn}` loads g "
                f"from FS:-8: the FS base may not be valid here ({ctx.entry_of(site.caller)} "
                f"through {site.caller.local})")
+        b = ctx.facts.build
+        fault = tls_fault(b, tls) if b is not None else None
         out.append(Diagnostic.at(site.span, RULE.code, RULE.severity, ctx.facts.basis, msg,
-                                 rel + ctx.established(FS, "the FS base"), wrapper))
+                                 rel + ctx.established(FS, "the FS base"), wrapper, fault))
     return out

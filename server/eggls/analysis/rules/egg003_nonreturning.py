@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from eggls.analysis.context import RuleContext
 from eggls.analysis.registry import EGG003 as RULE
-from eggls.analysis.rules.codeaddr_common import held, leaves, what, wrapper_info
+from eggls.analysis.rules.codeaddr_common import held, leaving, what, wrapper_info
+from eggls.analysis.rules.faults import leave_fault
 from eggls.diagnostics import Diagnostic, Related
 
 
@@ -13,11 +14,12 @@ def run(ctx: RuleContext) -> list[Diagnostic]:
         return []
     out = []
     for ca in ctx.code_addresses:
-        hits = [(t, leaves(t, ctx)) for t in ca.targets if t.lang == "asm"]
+        hits = [(t, leaving(t, ctx)) for t in ca.targets if t.lang == "asm"]
         hits = [(t, lv) for t, lv in hits if lv is not None]
         if not hits:
             continue
-        f, (how, where) = hits[0]
+        f, lv = hits[0]
+        how, where = lv.how, lv.span
         pushed, wrapper, rel = wrapper_info(ctx, f)
         n = f"{pushed} bytes" if pushed is not None else "at least 8 bytes (the return address)"
         wname = wrapper[0] if wrapper else f.name
@@ -29,6 +31,10 @@ def run(ctx: RuleContext) -> list[Diagnostic]:
             msg += f"; the address is {ca.sink}"
         related = (Related(where.path, where.line, where.col, f"{f.local} leaves by {how}"),
                    *rel)
+        # The CPU faults in the body only when Go enters it through the wrapper.
+        b = ctx.facts.build
+        fault = (leave_fault(b, lv.func.name, lv.kind, where)
+                 if b is not None and wrapper is not None else None)
         out.append(Diagnostic.at(ca.site.span, RULE.code, RULE.severity, ctx.facts.basis, msg,
-                                 related, wrapper))
+                                 related, wrapper, fault))
     return out

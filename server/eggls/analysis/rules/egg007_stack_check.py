@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from eggls.analysis.context import RuleContext
-from eggls.analysis.initstate import G
+from eggls.analysis.initstate import FS, G
 from eggls.analysis.program import Func
 from eggls.analysis.registry import EGG007 as RULE
-from eggls.diagnostics import Diagnostic, Related, Severity
+from eggls.analysis.rules.faults import stack_check_fault
+from eggls.diagnostics import Diagnostic, Fault, Related, Severity
 
 STACK_SMALL = 128  # internal/abi.StackSmall
 _ZERO_ARG_RUNTIME = ("runtime.panicdivide", "runtime.panicwrap", "runtime.panicshift",
@@ -56,6 +57,17 @@ def stack_check(ctx: RuleContext, f: Func) -> tuple[bool, str, str | None]:
     return (f.decl is not None and not f.decl.nosplit), "predicted", None
 
 
+def check_fault(ctx: RuleContext, f: Func, basis: str, state: frozenset[str]) -> Fault | None:
+    """With the FS base not yet valid, a check that loads g from TLS faults at that load
+    (with FS valid but g not, it compares against whatever the g slot holds: no fault is
+    determined)."""
+    b = ctx.facts.build
+    if basis != "build" or b is None or FS in state:
+        return None
+    body = b.body(f.name)
+    return stack_check_fault(b, body) if body is not None else None
+
+
 def run(ctx: RuleContext) -> list[Diagnostic]:
     out = []
     for sites in ctx.state.sites.values():
@@ -73,5 +85,6 @@ def run(ctx: RuleContext) -> list[Diagnostic]:
             sev = Severity.ERROR if basis == "build" else Severity.WARNING
             related = (Related(s.callee.span.path, s.callee.span.line, s.callee.span.col,
                                evidence or f"{s.callee.local} is defined here"),)
-            out.append(Diagnostic.at(s.span, RULE.code, sev, basis, msg, related))
+            out.append(Diagnostic.at(s.span, RULE.code, sev, basis, msg, related,
+                                     fault=check_fault(ctx, s.callee, basis, state)))
     return out

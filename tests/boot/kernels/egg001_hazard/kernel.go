@@ -1,7 +1,7 @@
 // Package kernel is the boot variant egg001_hazard of tests/boot.
 //
-// HAZARD EGG001. The entry calls Go first thing, with SSE still off: kmain.abi0 starts with XORPS
-// X15, X15 → #UD.
+// HAZARD EGG001. The entry sets a valid FS base (so EGG002 is not also a hazard) and calls Go
+// with SSE still off: kmain.abi0 starts with XORPS X15, X15 → #UD.
 //
 // It runs on bare x86-64 under tests/boot/stub (long mode, SSE off, FS base 0, no IDT), never
 // starts the Go runtime, and reports success with a COM1 marker and an isa-debug-exit write.
@@ -12,6 +12,7 @@ package kernel
 
 func entry()
 func outb(port uint16, val uint8)
+func setFSBase()
 
 //go:nosplit
 func puts(s string) {
