@@ -68,7 +68,7 @@ EGG001 = register(Rule(
     "wrapper `pkg.F.abi0` (Go ≥ 1.17 on amd64), whose first work is `XORPS X15, X15`: the "
     "register ABI keeps X15 = 0. With SSE not yet enabled (CR4.OSFXSR clear) that "
     "instruction raises #UD, and so would any Go code compiled by Go ≥ 1.17. Observed on "
-    "QEMU: `#UD at F.abi0+0 [xorps %xmm15, %xmm15]` on Go 1.19, 1.21 and 1.24. Fix: enable "
+    "QEMU: `#UD at F.abi0+0 [xorps %xmm15, %xmm15]` on Go 1.19, 1.21, 1.24 and 1.27. Fix: enable "
     "SSE in assembly (set CR0.MP, clear CR0.EM, set CR4.OSFXSR|OSXMMEXCPT) before the first "
     "call into Go; that works on every Go version.",
 ))
