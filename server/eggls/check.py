@@ -23,7 +23,9 @@ def options_from_args(args: argparse.Namespace) -> Options:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    diags, problems, _notes = check_paths(args.paths or ["./..."], options_from_args(args))
+    diags, problems, notes = check_paths(args.paths or ["./..."], options_from_args(args))
+    for note in notes:  # which build was used, options it overrides: for humans, on stderr
+        print(f"eggls: {note}", file=sys.stderr)
     if problems:
         from eggls.cli import UsageError
 

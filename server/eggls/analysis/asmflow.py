@@ -20,6 +20,8 @@ MSR_CSTAR = 0xC0000083
 MSR_SYSENTER_EIP = 0x176
 ENTRY_MSRS = {MSR_LSTAR: "LSTAR", MSR_CSTAR: "CSTAR", MSR_SYSENTER_EIP: "SYSENTER_EIP"}
 CR4_OSFXSR = 1 << 9
+SYS_ARCH_PRCTL = 158  # linux/amd64
+ARCH_SET_FS = 0x1002
 
 # Instructions that leave a function without returning to its caller.
 LEAVE_MNEMONICS = {"IRETQ": "IRETQ", "IRETL": "IRETL", "IRETW": "IRETW", "SYSRET": "SYSRET",
@@ -283,6 +285,13 @@ def _effects(text: Text, blocks: list[Block]
                                       param_value=eax.param))
             elif m in ("WRFSBASEQ", "WRFSBASEL"):
                 eff.append(Effect("fs", ins))
+            elif m == "SYSCALL":
+                # arch_prctl(ARCH_SET_FS, addr) under Linux (user-mode kernels, tests).
+                if regs.get("AX", UNKNOWN).const == SYS_ARCH_PRCTL and \
+                        regs.get("DI", UNKNOWN).const == ARCH_SET_FS:
+                    eff.append(Effect("fs", ins))
+                for r in ("AX", "CX", "R11"):
+                    regs.pop(r, None)
             elif m in FXSAVE_MNEMONICS:
                 eff.append(Effect("fpu", ins))
             elif m == "CALL":

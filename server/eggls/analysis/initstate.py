@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from eggls.analysis.asmflow import ENTRY_MSRS, MSR_FS_BASE
+from eggls.analysis.asmflow import ARCH_SET_FS, ENTRY_MSRS, MSR_FS_BASE, SYS_ARCH_PRCTL
 from eggls.analysis.program import Func, Package, Program
 from eggls.diagnostics import Span
 from eggls.gosrc.model import Call
@@ -211,7 +211,7 @@ def _asm_sites(prog: Program, f: Func, summaries: dict[str, frozenset[str]],
 class _GoCall:
     """A Go call, resolved once: the plan a summary iteration walks."""
 
-    callee: Func
+    callee: Func | None  # None: outside the program, known only by what it establishes
     key: tuple[tuple[str, int, int], ...]  # its enclosing frames
     extra: frozenset[str]  # facts established beyond the callee's summary
     call: Call
@@ -226,12 +226,29 @@ def _go_plan(prog: Program, f: Func) -> list[_GoCall]:
     for ev in f.decl.events:
         if not isinstance(ev, Call):
             continue
-        callee = _resolve_go_call(prog, pkg, ev)
-        if callee is None or any(fr.kind in _DETACHED for fr in ev.context):
+        if any(fr.kind in _DETACHED for fr in ev.context):
             continue
+        callee = _resolve_go_call(prog, pkg, ev)
         key = tuple((fr.kind, fr.stmt_start, fr.branch_start) for fr in ev.context)
+        if callee is None:
+            if _is_arch_prctl_set_fs(pkg, ev):
+                plan.append(_GoCall(None, key, frozenset({FS}), ev))
+            continue
         plan.append(_GoCall(callee, key, frozenset(go_call_effects(prog, pkg, ev, callee)), ev))
     return plan
+
+
+def _is_arch_prctl_set_fs(pkg: Package, call: Call) -> bool:
+    """`arch_prctl(ARCH_SET_FS, addr)` by any helper of that name, or the raw system call
+    `syscall.(Raw)Syscall(SYS_ARCH_PRCTL, ARCH_SET_FS, addr…)`."""
+    name = (call.callee.name or "").lower().replace("_", "")
+    if name == "archprctl":
+        return _arg_const(pkg, call, 0) == ARCH_SET_FS
+    if name in ("syscall", "rawsyscall", "syscall6", "rawsyscall6"):
+        return (_arg_const(pkg, call, 0) == SYS_ARCH_PRCTL
+                or (call.args and call.args[0].name == "SYS_ARCH_PRCTL")) and \
+            _arg_const(pkg, call, 1) == ARCH_SET_FS
+    return False
 
 
 def _go_sites(f: Func, plan: list[_GoCall], summaries: dict[str, frozenset[str]],
@@ -242,13 +259,14 @@ def _go_sites(f: Func, plan: list[_GoCall], summaries: dict[str, frozenset[str]]
     sites = []
     for pc in plan:
         key = pc.key
-        if established is not None:  # the final pass records sites
+        if established is not None and pc.callee is not None:  # the final pass records sites
             cur = set(top_level)
             for skey, facts in scoped:
                 if key[: len(skey)] == skey:
                     cur |= facts
             sites.append(Site(f, pc.callee, pc.call.span, frozenset(cur), "go", call=pc.call))
-        gained = summaries.get(pc.callee.name, TOP) | pc.extra
+        gained = (summaries.get(pc.callee.name, TOP) if pc.callee is not None
+                  else frozenset()) | pc.extra
         if gained == TOP:
             gained = frozenset()  # a call that never returns establishes nothing after it
         if not key:
@@ -263,7 +281,7 @@ def _go_sites(f: Func, plan: list[_GoCall], summaries: dict[str, frozenset[str]]
 
 def _callees(f: Func, plan: list[_GoCall] | None, prog: Program) -> list[Func]:
     if plan is not None:
-        return [pc.callee for pc in plan]
+        return [pc.callee for pc in plan if pc.callee is not None]
     flow = f.flow
     if flow is None:
         return []
