@@ -65,9 +65,11 @@ class _Addr:
 
 
 def _span(a: Token, b: Token) -> Span:
-    if a[5] is b[5] and a[2] == b[2]:
-        return Span(a[5].path, a[2], a[3], a[2], max(b[4], a[4]))
-    return Span(a[5].path, a[2], a[3], a[2], a[4])
+    src, line = a[5], a[2]
+    end = a[4]
+    if b[5] is src and b[2] == line and b[4] > end:
+        end = b[4]
+    return Span(src.path, line, a[3], line, end)
 
 
 class _OperandParser:
@@ -543,16 +545,17 @@ class StatementParser:
                 suffix += "." + toks[i + 1][1]
                 i += 2
             break
-        operands = self._split(toks, i)
         span = _span(first, toks[-1])
-        if word in _PSEUDO:
-            _PSEUDO[word](self, first, operands, span)
+        pseudo = _PSEUDO.get(word)
+        if pseudo is not None:
+            pseudo(self, first, self._split(toks, i), span)
             return
         if not self.amd64:
             # No operand tables for this architecture: keep the statement, not its operands.
             self.append(Instruction(word, [], span, suffix,
                                     tuple(n for n, _ in self.pending_labels)))
             return
+        operands = self._split(toks, i)
         if word not in amd64_tables.INSTRUCTIONS:
             raise ParseError(f"unrecognized instruction {word!r}", first)
         self.instruction(word, suffix, operands, span, first)
