@@ -125,3 +125,13 @@ def test_config_schema_validation(tmp_path: Path) -> None:
     (tmp_path / ".eggls.toml").write_text("entries = [\n")
     cfg, problems = load_config(str(tmp_path))
     assert cfg == Config() and len(problems) == 1
+
+
+def test_ignore_comment_codes_are_the_leading_ones() -> None:
+    from eggls.analysis.program import _scan_comments
+
+    notes, ignores = _scan_comments(
+        "x.s", "\tCALL x // eggls:ignore EGG001, EGG002 not EGG003 // trailing\n"
+               "// eggls:entry\n")
+    assert [code for code, _ in ignores[1]] == ["EGG001", "EGG002"]
+    assert notes[2] == [("entry", "")]

@@ -127,13 +127,11 @@ def _scan_comments(path: str, text: str | None) -> tuple[dict[int, list[tuple[st
         args = args.split("//", 1)[0].strip()  # the reason ends at the next //
         notes.setdefault(i, []).append((name, args))
         if name == "ignore":
-            for code in re.findall(r"EGG\d{3}", args.split(" ", 1)[0] if args else ""):
-                span = Span(path, i, m.start() + 1, i, m.end() + 1)
+            # `eggls:ignore EGG001[,EGG002…] reason`: the leading codes, then the reason.
+            lead = re.match(r"(?:EGG\d{3}[\s,]*)+", args)
+            span = Span(path, i, m.start() + 1, i, m.end() + 1)
+            for code in re.findall(r"EGG\d{3}", lead.group(0) if lead else ""):
                 ignores.setdefault(i, []).append((code, span))
-            for code in re.findall(r"\bEGG\d{3}\b", args):
-                span = Span(path, i, m.start() + 1, i, m.end() + 1)
-                if (code, span) not in ignores.get(i, []):
-                    ignores.setdefault(i, []).append((code, span))
     return notes, ignores
 
 
