@@ -28,7 +28,10 @@ def codes_on_go_mod(diags: list[dict[str, object]]) -> list[str]:
 @pytest.fixture
 def kernel(tmp_path: Path) -> Path:
     root = tmp_path / "bootsse"
-    shutil.copytree(KERNELS_DIR / "bootsse", root, ignore=shutil.ignore_patterns("bin"))
+    # shutil.copy, not copy2: the sources must be new files (mtime now), whatever the
+    # checkout's mtimes are, for the staleness tests to mean something.
+    shutil.copytree(KERNELS_DIR / "bootsse", root, ignore=shutil.ignore_patterns("bin"),
+                    copy_function=shutil.copy)
     return root
 
 
@@ -54,6 +57,8 @@ def test_stale_build_is_egg008(kernel: Path, capsys: pytest.CaptureFixture[str])
 def test_fresh_build_found_in_the_module(kernel: Path, capsys: pytest.CaptureFixture[str]) -> None:
     elf = kernel / "kernel.elf"
     shutil.copy(kernel_elf("bootsse", "1.21"), elf)
+    future = time.time() + 3600
+    os.utime(elf, (future, future))  # built after every source
     diags = check(kernel, capsys)
     assert codes_on_go_mod(diags) == []
     egg001 = [d for d in diags if d["code"] == "EGG001"]
