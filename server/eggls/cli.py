@@ -46,6 +46,8 @@ def _check_parser() -> argparse.ArgumentParser:
     p.add_argument("--go-version", metavar="X.Y", default=None,
                    help="Go version to predict wrappers for (ignored with a build)")
     p.add_argument("--stdio", action="store_true", help="serve LSP on stdio (the default)")
+    p.add_argument("--tcp", metavar="HOST:PORT", default=None,
+                   help="serve LSP on a TCP port instead (for debugging)")
     return p
 
 
@@ -89,8 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.list_rules or args.explain is not None:
         return _describe_rules(args.explain)
-    print("eggls: the language server is not implemented yet; use --check", file=sys.stderr)
-    return 2
+    if args.tcp is not None and (":" not in args.tcp or
+                                 not args.tcp.rpartition(":")[2].isdigit()):
+        print(f"eggls: --tcp wants HOST:PORT, not {args.tcp!r}", file=sys.stderr)
+        return 2
+    from eggls.lsp.server import serve
+
+    return serve(args.tcp)
 
 
 if __name__ == "__main__":

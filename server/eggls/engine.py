@@ -4,8 +4,10 @@ options to sorted diagnostics, module by module."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from eggls.analysis import registry
 from eggls.analysis.asmflow import ENTRY_MSRS
@@ -34,6 +36,24 @@ class Options:
     goarch: str | None = None
     overrides: dict[str, object] = field(default_factory=dict)  # LSP settings, same schema
     overlays: dict[str, str] = field(default_factory=dict)  # unsaved editor buffers
+
+
+def _find_last_build(root: str, explicit: str | None) -> Any:
+    from eggls.build.locate import find_last_build
+
+    return find_last_build(root, explicit)
+
+
+@dataclass
+class Providers:
+    """Where analyse_module gets its expensive inputs. The CLI uses the plain functions; the
+    language server passes caching ones (eggls.analysis.incremental) so that an edit re-parses
+    only the changed file and the build is read once."""
+
+    directories: Callable[[Module, list[str], Target], list[str]] = analysis_directories
+    program: Callable[..., Program] = build_program
+    last_build: Callable[[str, str | None], Any] = _find_last_build
+    code_addresses: Callable[[Program, frozenset[str]], Any] | None = None  # else computed
 
 
 @dataclass
@@ -70,6 +90,11 @@ def _effective_config(module: Module | None, opts: Options) -> tuple[Config, lis
     if opts.overrides:
         cfg, more = from_mapping(dict(opts.overrides), cfg)
         problems += more
+        if module is not None and cfg.include_dirs:
+            # LSP settings name directories relative to the module root, as .eggls.toml does.
+            cfg = replace(cfg, include_dirs=tuple(
+                d if os.path.isabs(d) else os.path.join(module.root, d)
+                for d in cfg.include_dirs))
     changes: dict[str, object] = {}
     if opts.entries:
         changes["entries"] = tuple(cfg.entries) + tuple(opts.entries)
@@ -81,13 +106,14 @@ def _effective_config(module: Module | None, opts: Options) -> tuple[Config, lis
 
 
 def analyse_module(module: Module | None, directories: list[str], opts: Options,
-                   goroot: Path | None) -> ModuleResult:
+                   goroot: Path | None, providers: Providers | None = None) -> ModuleResult:
+    p = providers or Providers()
     cfg, notes = _effective_config(module, opts)
     target = Target(goos=cfg.goos, goarch=cfg.goarch)
     asm_cfg = AsmConfig(goos=cfg.goos, goarch=cfg.goarch, goroot=goroot,
                         include_dirs=cfg.include_dirs)
-    dirs = analysis_directories(module, directories, target) if module else directories
-    prog = build_program(dirs, [module] if module else [], target, asm_cfg, opts.overlays)
+    dirs = p.directories(module, directories, target) if module else directories
+    prog = p.program(dirs, [module] if module else [], target, asm_cfg, opts.overlays)
     diags: list[Diagnostic] = list(prog.syntax)
     if module is None:
         return ModuleResult(None, cfg, prog, None, diags, notes)
@@ -98,9 +124,8 @@ def analyse_module(module: Module | None, directories: list[str], opts: Options,
     stale_reason = None
     if not opts.no_build:
         from eggls.build.errors import BuildError
-        from eggls.build.locate import find_last_build
 
-        got = find_last_build(module.root, cfg.build)
+        got = p.last_build(module.root, cfg.build)
         if isinstance(got, BuildError):
             if cfg.build or got.kind != "no-build":
                 diags.append(Diagnostic.at(_go_mod_span(module), "EGG902",
@@ -241,4 +266,5 @@ def _under(path: str, roots: list[str]) -> bool:
     return False
 
 
-__all__ = ["ModuleResult", "Options", "analyse_module", "check_paths", "find_module"]
+__all__ = ["ModuleResult", "Options", "Providers", "analyse_module", "apply_suppressions",
+           "check_paths", "find_module"]
