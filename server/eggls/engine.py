@@ -168,6 +168,8 @@ def analyse_module(module: Module | None, directories: list[str], opts: Options,
                 boot.append(name)
     interrupt = [f.name for f in prog.funcs.values() if "interrupt" in f.annotations]
     ctx = RuleContext(prog, InitState(), facts, frozenset(cfg.sinks))
+    if p.code_addresses is not None:  # the language server's, reused from edit to edit
+        ctx.code_addresses = p.code_addresses(prog, frozenset(cfg.sinks))
     # Asm functions whose address reaches a sink are entered asynchronously.
     for ca in ctx.code_addresses:
         if ca.sink:

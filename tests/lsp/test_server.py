@@ -194,3 +194,16 @@ async def test_tcp_for_debugging() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_a_failing_analysis_is_logged_and_requests_still_answer() -> None:
+    client, _ = await start(server_env(EGGLS_TEST_RAISE="eggls/analysis"))
+    try:
+        open_file(client, BOOTSSE / "kernel_amd64.s")
+        await wait_until(lambda: any("internal error in the analysis" in m.message
+                                     for m in client.log_messages), "the error in the log")
+        got = await client.text_document_hover_async(
+            hover_params(BOOTSSE / "kernel_amd64.s", 9, 8))
+        assert got is None  # nothing analysed, but an answer
+    finally:
+        await stop(client)

@@ -86,6 +86,11 @@ def _effects(w: object) -> str:
         parts.append(f"enters by `{enters}`")
     parts.append("stack check" if getattr(w, "stack_check", None) is not None
                  else "no stack check")
+    transfer = getattr(w, "transfer", None)
+    after = [f"`{x.text}`" for x in (getattr(transfer, "sse_after", None),
+                                     getattr(transfer, "tls_after", None)) if x is not None]
+    if after:
+        parts.append("after the target returns: " + ", ".join(after))
     return "Effects: " + " · ".join(parts)
 
 

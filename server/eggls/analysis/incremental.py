@@ -12,6 +12,7 @@ the language server runs one analysis of a module at a time.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -36,6 +37,7 @@ from eggls.gosrc.idioms import package_idioms
 from eggls.gosrc.index import index_go_file
 from eggls.gosrc.model import GoFile, IdiomSite
 
+RESCAN_SECONDS = 1.0  # how long a directory scan is trusted while its mtime stays put
 # What a file's contents are identified by: its unsaved text, or (mtime, size, inode) on disk.
 FileKey = tuple[Any, ...]
 
@@ -109,7 +111,8 @@ class _Recorder:
 @dataclass
 class _SiteMemo:
     site: IdiomSite
-    deps: tuple[object, ...]
+    deps: tuple[object, ...]  # the package's Go files
+    sinks: frozenset[str]
     consts: dict[str, int]
     vars_funcs: dict[str, list[str]]
     result: CodeAddress | None
@@ -205,6 +208,8 @@ class ModuleCache:
         self._idioms: dict[str, tuple[tuple[object, ...], list[IdiomSite] | Exception]] = {}
         self._funcs: dict[str, Func] = {}
         self._stamps: dict[str, FileKey] = {}  # this round's stat of each candidate file
+        # directory → (its mtime, when scanned, stamp of each .go/.s file in it)
+        self._scans: dict[str, tuple[int, float, dict[str, FileKey]]] = {}
         self._parts: dict[str, _Part] = {}
         self._sites: dict[int, _SiteMemo] = {}  # by id() of the IdiomSite (kept alive here)
         self._asm_parts: dict[str, tuple[tuple[object, ...], dict[str, Func]]] = {}
@@ -224,18 +229,19 @@ class ModuleCache:
         out: list[CodeAddress] = []
         memo: dict[int, _SiteMemo] = {}
         for pkg in prog.packages.values():
-            deps = (sinks, *pkg.go)
+            deps = tuple(pkg.go)
             for site in pkg.idioms:
                 got = self._sites.get(id(site))
                 # (consts and vars_funcs are the Go part's dicts: the same objects while the
                 # Go files are.)
                 if got is not None and got.site is site and _same(got.deps, deps) and \
+                        got.sinks == sinks and \
                         got.consts is pkg.consts and got.vars_funcs is pkg.vars_funcs and all(
                         prog.resolve(pkg, n, q) is f for n, q, f in got.resolved):
                     memo[id(site)] = got
                 else:
                     rec = _Recorder(prog)
-                    got = _SiteMemo(site, deps, pkg.consts, pkg.vars_funcs,
+                    got = _SiteMemo(site, deps, sinks, pkg.consts, pkg.vars_funcs,
                                     _one_code_address(rec, pkg, site, sinks), rec.resolved)
                     memo[id(site)] = got
                 if got.result is not None:
@@ -306,8 +312,11 @@ class ModuleCache:
         if not paths:
             self._pkg_files.clear()
             self._prefix.clear()
+            self._scans.clear()
             return
         dirs = {os.path.dirname(os.path.abspath(p)) for p in paths}
+        for d in dirs:
+            self._scans.pop(d, None)
         for k in [k for k in self._pkg_files if k[0] in dirs]:
             del self._pkg_files[k]
         for k in [k for k in self._prefix if k[0] in dirs]:
@@ -330,18 +339,28 @@ class ModuleCache:
     def _files(self, directory: str, target: Target) -> list[str]:
         # The listing with every candidate's stamp: a new, deleted or edited file (its build
         # constraint may have changed) makes package_files run again for this directory.
-        entries = []
+        # While typing, a directory whose mtime did not move is trusted for RESCAN_SECONDS
+        # (edits on disk also arrive as events, which invalidate()).
         try:
-            for e in os.scandir(directory):
-                if e.name.endswith((".go", ".s")):
-                    st = e.stat()
-                    stamp = ("disk", st.st_mtime_ns, st.st_size, e.inode())
-                    self._stamps[e.path] = stamp
-                    entries.append((e.name, stamp))
+            dir_mtime = os.stat(directory).st_mtime_ns
         except OSError:
-            entries = []
-        entries.sort()
-        sig = tuple(entries)
+            dir_mtime = -1
+        now = time.monotonic()
+        scan = self._scans.get(directory)
+        if scan is not None and scan[0] == dir_mtime and now - scan[1] < RESCAN_SECONDS:
+            self._stamps.update(scan[2])
+        else:
+            stamps: dict[str, FileKey] = {}
+            try:
+                for e in os.scandir(directory):
+                    if e.name.endswith((".go", ".s")):
+                        st = e.stat()
+                        stamps[e.path] = ("disk", st.st_mtime_ns, st.st_size, e.inode())
+            except OSError:
+                stamps = {}
+            scan = self._scans[directory] = (dir_mtime, now, stamps)
+            self._stamps.update(stamps)
+        sig = tuple(sorted(scan[2].items()))
         got = self._pkg_files.get((directory, target))
         if got is not None and got[0] == sig:
             return got[1]
@@ -567,11 +586,6 @@ class ModuleCache:
         for table in (self._asm, self._go, self._comments):
             for path in [p for p in table if p not in live]:
                 del table[path]
-
-    def text_of(self, path: str) -> str | None:
-        """The text a file was last analysed with (for positions), when it is cached."""
-        c = self._comments.get(path)
-        return "\n".join(c.lines) if c is not None else None
 
 
 __all__ = ["CancelToken", "Cancelled", "ModuleCache", "disk_key"]

@@ -48,6 +48,10 @@ GC_IDLE_SECONDS = 20.0  # quiet time before a full garbage collection
 QUERY_WAIT_SECONDS = 30.0  # how long a request waits for a pending analysis
 SOURCE_EXTS = (".s", ".go")
 WATCH_ID = "eggls-watched-files"
+NOTIFICATIONS = frozenset({
+    lsp.INITIALIZED, lsp.TEXT_DOCUMENT_DID_OPEN, lsp.TEXT_DOCUMENT_DID_CHANGE,
+    lsp.TEXT_DOCUMENT_DID_SAVE, lsp.TEXT_DOCUMENT_DID_CLOSE,
+    lsp.WORKSPACE_DID_CHANGE_CONFIGURATION, lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES})
 # Test hooks (used by tests/lsp): make a handler fail, or sleep first, to check that the
 # server answers with an LSP error and stays up, and that $/cancelRequest is honoured.
 _RAISE_IN = frozenset(filter(None, os.environ.get("EGGLS_TEST_RAISE", "").split(",")))
@@ -107,15 +111,23 @@ class EgglsServer(LanguageServer):
     # -- plumbing ---------------------------------------------------------------------------
 
     def _register(self) -> None:
-        def plain(method: Callable[..., Any]) -> Callable[..., Any]:
+        def plain(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
             # pygls tags handlers with attributes, which bound methods cannot carry.
+            if name in NOTIFICATIONS:
+                # A coroutine notification handler stays in pygls' table of request futures
+                # for good (one per keystroke): run them as our own tasks instead (started
+                # in arrival order, so a request after an edit sees the edit).
+                def notified(params: Any) -> None:
+                    self._spawn(method(params))
+                return notified
             if asyncio.iscoroutinefunction(method):
                 async def handler(params: Any) -> Any:
                     return await method(params)
-            else:
-                def handler(params: Any) -> Any:  # type: ignore[misc]
-                    return method(params)
-            return handler
+                return handler
+
+            def sync_handler(params: Any) -> Any:
+                return method(params)
+            return sync_handler
 
         features: list[tuple[str, Callable[..., Any], Any]] = [
             (lsp.INITIALIZE, self.on_initialize, None),
@@ -137,7 +149,7 @@ class EgglsServer(LanguageServer):
              lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix])),
         ]
         for name, method, options in features:
-            self.feature(name, options)(plain(method))
+            self.feature(name, options)(plain(name, method))
 
     def log(self, kind: lsp.MessageType, message: str) -> None:
         try:
@@ -258,10 +270,22 @@ class EgglsServer(LanguageServer):
             if state.snapshot is None:
                 # The first analysis of a module parses all of it: worth a progress report.
                 progress = await self.progress_begin("eggls: indexing", state.key)
+            if "eggls/analysis" in _RAISE_IN:
+                raise RuntimeError("injected failure in the analysis (EGGLS_TEST_RAISE)")
             snap = await loop.run_in_executor(self.analysis_pool, analyse, state,
                                               sorted(state.requested), self.overrides(),
                                               texts, versions, token)
         except Cancelled:
+            return
+        except Exception as e:
+            # A bug in the analysis must not leave requests waiting: log it, keep the last
+            # good snapshot.
+            if gen == state.generation:
+                state.phase = "idle"
+                state.idle.set()
+            self.log(lsp.MessageType.Error,
+                     f"eggls: internal error in the analysis of {state.key}: "
+                     f"{type(e).__name__}: {e}\n" + traceback.format_exc())
             return
         finally:
             if state.token is token:
@@ -298,6 +322,12 @@ class EgglsServer(LanguageServer):
     async def _full_collection(self) -> None:
         await asyncio.sleep(GC_IDLE_SECONDS)
         if all(s.phase == "idle" for s in self.modules.values()):
+            # pygls 2.1 keeps a finished future per notification its generator handlers ran
+            # (didChange, …) in its table of requests; answered requests are removed from it,
+            # so what is done there is such garbage.
+            futures = getattr(self.protocol, "_request_futures", {})
+            for key in [k for k, f in list(futures.items()) if f.done()]:
+                futures.pop(key, None)
             gc.unfreeze()
             gc.collect()
             gc.freeze()
@@ -383,8 +413,9 @@ class EgglsServer(LanguageServer):
                 state.token.cancelled = True
             if state.task is not None:
                 state.task.cancel()
-        if self.poller is not None:
-            self.poller.cancel()
+        for task in (self.poller, self.gc_task):
+            if task is not None:
+                task.cancel()
         self.analysis_pool.shutdown(wait=False, cancel_futures=True)
         self.query_pool.shutdown(wait=False, cancel_futures=True)
 
@@ -415,6 +446,10 @@ class EgglsServer(LanguageServer):
             return
         state = self.state_for(path)
         assert state is not None
+        if os.path.basename(path) in ("go.mod", CONFIG_FILE):
+            find_module.cache_clear()
+            self._reset(state.key)
+            return
         await self._sources_changed(state, [path])
 
     @_guard(lsp.TEXT_DOCUMENT_DID_CLOSE, request=False)
