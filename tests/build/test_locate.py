@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from eggls.build.errors import BuildError
-from eggls.build.locate import LastBuild, find_last_build
+from eggls.build.locate import LastBuild, find_last_build, git_head
 from tests.build.synth import (
     SHF_ALLOC,
     SHF_EXECINSTR,
@@ -94,6 +95,8 @@ def test_staleness_by_mtime(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not shutil.which("git"), reason="needs git")
 def test_staleness_by_vcs_revision(tmp_path: Path) -> None:
+    """HEAD is read from .git's files (eggls never runs git on a workspace): another
+    revision is stale whatever the mtimes; the same revision leaves it to the mtimes."""
     root = _module(tmp_path)
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
@@ -104,19 +107,22 @@ def test_staleness_by_vcs_revision(tmp_path: Path) -> None:
     git("add", "go.mod", "kernel.go")
     git("commit", "-q", "-m", "one")
     head = git("rev-parse", "HEAD")
+    assert git_head(root) == head
+    git("pack-refs", "--all")  # refs only in packed-refs
+    assert git_head(root) == head
+    git("checkout", "-q", "--detach")
+    assert git_head(root) == head
 
-    def build(rev: str, modified: str) -> LastBuild:
-        settings = {"vcs": "git", "vcs.revision": rev, "vcs.modified": modified}
-        # an old mtime: the VCS answer must not depend on mtimes
-        _put(root / "kernel.elf", go_elf("go1.22.0", "inline", settings=settings), 1_000)
+    def build(rev: str, mtime: float) -> LastBuild:
+        settings = {"vcs": "git", "vcs.revision": rev, "vcs.modified": "false"}
+        _put(root / "kernel.elf", go_elf("go1.22.0", "inline", settings=settings), mtime)
         got = find_last_build(root)
         assert isinstance(got, LastBuild)
         return got
 
-    assert build(head, "false").staleness.stale is False
-    assert build("0" * 40, "false").staleness.stale is True
-    (root / "kernel.go").write_text("package k\n\nvar x int\n")
-    got = build(head, "false")
-    assert got.staleness.stale is True and "uncommitted" in got.staleness.reason
-    # Built from a dirty tree: the revision cannot decide; mtimes do (the source is newer).
-    assert build(head, "true").staleness.stale is True
+    future = time.time() + 3600
+    assert build(head, future).staleness.stale is False
+    got = build("0" * 40, future)
+    assert got.staleness.stale is True and "HEAD is" in got.staleness.reason
+    assert build(head, 1_000).staleness.stale is True  # sources changed after the build
+

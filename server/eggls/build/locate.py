@@ -9,8 +9,9 @@ mtimes of the module's sources with the build's.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import subprocess
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,6 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".v
 SOURCE_SUFFIXES = (".go", ".s", ".h", ".c")
 MAX_WALK_FILES = 50_000  # bound the search on a huge tree
 MAX_CANDIDATES = 64  # newest ELFs opened to look for build info
-GIT_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -142,33 +142,66 @@ def _probe(path: str) -> GoBuildInfo | None:
         return None
 
 
-def _git(root: Path, *args: str) -> str | None:
+def git_head(root: Path) -> str | None:
+    """The commit HEAD names, read from the repository's files. eggls never runs git on a
+    workspace: a repository's own config (fsmonitor, filters) can make git run programs."""
+    d = root.resolve()
+    for cand in (d, *d.parents):
+        dot = cand / ".git"
+        if dot.is_file():  # a worktree or submodule: "gitdir: <path>"
+            try:
+                text = dot.read_text(errors="replace").strip()
+            except OSError:
+                return None
+            if not text.startswith("gitdir:"):
+                return None
+            dot = (cand / text[len("gitdir:"):].strip()).resolve()
+        if dot.is_dir():
+            return _resolve_head(dot)
+    return None
+
+
+def _resolve_head(gitdir: Path) -> str | None:
     try:
-        r = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                           timeout=GIT_TIMEOUT, env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
-    except (OSError, subprocess.TimeoutExpired):
+        head = (gitdir / "HEAD").read_text(errors="replace").strip()
+    except OSError:
         return None
-    return r.stdout if r.returncode == 0 else None
+    if not head.startswith("ref:"):
+        return head if re.fullmatch(r"[0-9a-f]{40,64}", head) else None
+    ref = head[4:].strip()
+    common = gitdir
+    cd = gitdir / "commondir"  # linked worktrees keep refs in the common dir
+    if cd.is_file():
+        with contextlib.suppress(OSError):
+            common = (gitdir / cd.read_text().strip()).resolve()
+    for base in (gitdir, common):
+        f = base / ref
+        if f.is_file():
+            try:
+                v = f.read_text(errors="replace").strip()
+            except OSError:
+                return None
+            return v if re.fullmatch(r"[0-9a-f]{40,64}", v) else None
+    try:
+        packed = (common / "packed-refs").read_text(errors="replace")
+    except OSError:
+        return None
+    for line in packed.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == ref and re.fullmatch(r"[0-9a-f]{40,64}", parts[0]):
+            return parts[0]
+    return None
 
 
 def staleness(build: GoBuild, root: Path,
               sources: list[tuple[float, str]] | None = None) -> Staleness:
     settings = build.info.settings
     rev = settings.get("vcs.revision")
-    modified = settings.get("vcs.modified")
     if rev and settings.get("vcs", "git") == "git":
-        head = _git(root, "rev-parse", "HEAD")
-        if head is not None:
-            head = head.strip()
-            if head != rev:
-                return Staleness(True, f"built from {rev[:12]}, HEAD is {head[:12]}")
-            dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
-            if modified == "false" and dirty is not None:
-                if dirty.strip():
-                    return Staleness(True, f"built from clean {rev[:12]}; the work tree has "
-                                           "uncommitted changes since")
-                return Staleness(False, f"built from {rev[:12]}, which is HEAD, clean")
-            # Built from a dirty tree: the revision cannot tell; fall through to mtimes.
+        head = git_head(root)
+        if head is not None and head != rev:
+            return Staleness(True, f"built from {rev[:12]}, HEAD is {head[:12]}")
+        # Same revision: whether the work tree changed since is told by file times below.
     mtime = build.mtime
     if mtime is None:
         return Staleness(None, "cannot stat the build")
