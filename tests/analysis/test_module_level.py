@@ -133,9 +133,9 @@ def test_config_schema_validation(tmp_path: Path) -> None:
 
 
 def test_ignore_comment_codes_are_the_leading_ones() -> None:
-    from eggls.analysis.program import _scan_comments
+    from eggls.analysis.program import scan_comments
 
-    notes, ignores = _scan_comments(
+    notes, ignores = scan_comments(
         "x.s", "\tCALL x // eggls:ignore EGG001, EGG002 not EGG003 // trailing\n"
                "// eggls:entry\n")
     assert [code for code, _ in ignores[1]] == ["EGG001", "EGG002"]

@@ -177,23 +177,26 @@ def _sink(prog: Program, pkg: Package, site: IdiomSite, events: list[object],
     return None
 
 
+def code_address(prog: Program, pkg: Package, site: IdiomSite,
+                 config_sinks: frozenset[str] = frozenset()) -> CodeAddress | None:
+    """What one idiom site takes the address of, and whether it reaches a sink."""
+    if site.kind == "abi0":
+        # abi.FuncPCABI0 names the ABI0 entry: an asm body itself, or the ABI0→ABIInternal
+        # wrapper of a Go function that sets X15 and R14 first: exactly what code entered
+        # from outside Go needs.
+        return None
+    fd, events = _enclosing(pkg, site)
+    if fd is not None and fd.funcpc_param is not None and site.arg.kind == "param":
+        return None  # the funcpc helper's own body: its callers are the sites
+    targets, via = _funcs_of_expr(prog, pkg, site.arg, fd)
+    targets = [t for t in targets if t.lang in ("asm", "go")]
+    if not targets:
+        return None
+    return CodeAddress(site, pkg, tuple(targets), via,
+                       _sink(prog, pkg, site, events, config_sinks))
+
+
 def code_addresses(prog: Program, config_sinks: frozenset[str] = frozenset()
                    ) -> list[CodeAddress]:
-    out = []
-    for pkg in prog.packages.values():
-        for site in pkg.idioms:
-            if site.kind == "abi0":
-                # abi.FuncPCABI0 names the ABI0 entry: an asm body itself, or the ABI0→
-                # ABIInternal wrapper of a Go function that sets X15 and R14 first: exactly
-                # what code entered from outside Go needs.
-                continue
-            fd, events = _enclosing(pkg, site)
-            if fd is not None and fd.funcpc_param is not None and site.arg.kind == "param":
-                continue  # the funcpc helper's own body: its callers are the sites
-            targets, via = _funcs_of_expr(prog, pkg, site.arg, fd)
-            targets = [t for t in targets if t.lang in ("asm", "go")]
-            if not targets:
-                continue
-            sink = _sink(prog, pkg, site, events, config_sinks)
-            out.append(CodeAddress(site, pkg, tuple(targets), via, sink))
-    return out
+    return [ca for pkg in prog.packages.values() for site in pkg.idioms
+            if (ca := code_address(prog, pkg, site, config_sinks)) is not None]

@@ -15,20 +15,23 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from eggls.analysis.asmsplice import reparse_region
-from eggls.analysis.codeaddr import CodeAddress, _enclosing, _funcs_of_expr, _sink
+from eggls.analysis.codeaddr import CodeAddress, code_address
 from eggls.analysis.program import (
     Func,
     Package,
     Program,
-    _asm_annotations,
-    _imported_resolver,
-    _scan_comments,
+    add_asm_definitions,
+    add_go_declarations,
     analysis_directories,
+    imported_resolver,
+    scan_comments,
 )
 from eggls.asm import AsmConfig, AsmFile, parse_file
+from eggls.build.locate import staleness
 from eggls.diagnostics import Diagnostic, Severity, Span
 from eggls.engine import Providers
 from eggls.gobuild import Target, package_files
@@ -40,56 +43,6 @@ from eggls.gosrc.model import GoFile, IdiomSite
 RESCAN_SECONDS = 1.0  # how long a directory scan is trusted while its mtime stays put
 # What a file's contents are identified by: its unsaved text, or (mtime, size, inode) on disk.
 FileKey = tuple[Any, ...]
-
-
-def mtime_staleness(build: Any, root: str) -> Any:
-    """Is the build older than a source of the module (.go, .s, .h, .c, go.mod, go.sum)?
-    build.locate.staleness without its git branch."""
-    from eggls.build.locate import MAX_WALK_FILES, SKIP_DIRS, SOURCE_SUFFIXES, Staleness
-
-    mtime = build.mtime
-    if mtime is None:
-        return Staleness(None, "cannot stat the build")
-    newer: list[str] = []
-    seen = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")
-                       and d != "testdata"]
-        for name in filenames:
-            if not (name.endswith(SOURCE_SUFFIXES) or name in ("go.mod", "go.sum")) or \
-                    name.endswith("_test.go"):
-                continue
-            seen += 1
-            if seen > MAX_WALK_FILES:
-                break
-            p = os.path.join(dirpath, name)
-            try:
-                if os.stat(p).st_mtime > mtime:
-                    newer.append(p)
-            except OSError:
-                continue
-    if newer:
-        newer.sort()
-        return Staleness(True, f"{len(newer)} source file(s) changed after the build",
-                         tuple(newer[:20]))
-    if not seen:
-        return Staleness(None, "no sources found to compare with")
-    return Staleness(False, "no source file is newer than the build")
-
-
-def _one_code_address(prog: Any, pkg: Package, site: IdiomSite, sinks: frozenset[str]
-                      ) -> CodeAddress | None:
-    """The body of codeaddr.code_addresses' loop, for one site."""
-    if site.kind == "abi0":
-        return None  # abi.FuncPCABI0 names the ABI0 entry: what outside code needs
-    fd, events = _enclosing(pkg, site)
-    if fd is not None and fd.funcpc_param is not None and site.arg.kind == "param":
-        return None  # the funcpc helper's own body: its callers are the sites
-    targets, via = _funcs_of_expr(prog, pkg, site.arg, fd)
-    targets = [t for t in targets if t.lang in ("asm", "go")]
-    if not targets:
-        return None
-    return CodeAddress(site, pkg, tuple(targets), via, _sink(prog, pkg, site, events, sinks))
 
 
 class _Recorder:
@@ -242,7 +195,7 @@ class ModuleCache:
                 else:
                     rec = _Recorder(prog)
                     got = _SiteMemo(site, deps, sinks, pkg.consts, pkg.vars_funcs,
-                                    _one_code_address(rec, pkg, site, sinks), rec.resolved)
+                                    code_address(rec, pkg, site, sinks), rec.resolved)
                     memo[id(site)] = got
                 if got.result is not None:
                     out.append(replace(got.result, package=pkg))
@@ -272,7 +225,7 @@ class ModuleCache:
         # configuration could make it run programs (filters, fsmonitor).
         result = find_last_build(root, explicit, check_staleness=False)
         if getattr(result, "build", None) is not None:
-            result.staleness = mtime_staleness(result.build, root)
+            result.staleness = staleness(result.build, Path(root))
         self.stats.builds_read += 1
         if getattr(result, "build", None) is not None:
             watched = result.path
@@ -302,7 +255,7 @@ class ModuleCache:
         for (root, _explicit), (_watched, _stamp, result) in list(self._builds.items()):
             build = getattr(result, "build", None)
             if build is not None and hasattr(result, "staleness"):
-                result.staleness = mtime_staleness(build, root)
+                result.staleness = staleness(build, Path(root))
 
     def invalidate(self, paths: Sequence[str] = ()) -> None:
         """Files were created, deleted or changed on disk: forget the directory-level
@@ -424,7 +377,7 @@ class ModuleCache:
                     text = fh.read().decode("utf-8", errors="replace")
             except OSError:
                 text = ""
-        notes, ignores = _scan_comments(path, text)
+        notes, ignores = scan_comments(path, text)
         entry = _CommentEntry(key, notes, ignores, text.split("\n"))
         self._comments[path] = entry
         return entry
@@ -458,7 +411,7 @@ class ModuleCache:
             return got[1]
         try:
             result: list[IdiomSite] | Exception = package_idioms(pkg.go,
-                                                                 _imported_resolver(prog))
+                                                                 imported_resolver(prog))
         except Exception as e:  # as build_program: never lose the package to one idiom bug
             result = e
         self._idioms[pkg.directory] = (key, result)
@@ -468,35 +421,16 @@ class ModuleCache:
         """A package's Go functions, constants and function tables, as build_program makes
         them (into funcs, which may already hold other packages' functions)."""
         part = _Part((), {}, {}, {})
-        for gf in pkg.go:
-            for const in gf.consts.values():
-                if const.value is not None:
-                    part.consts[const.name] = const.value
-            for v in gf.vars:
-                if v.funcs:
-                    part.vars_funcs[v.name] = [e.name or e.text for e in v.funcs]
-            for fd in gf.funcs:
-                name = f"{pkg.prefix}.{fd.symbol}"
-                if fd.has_body or name not in funcs:
-                    ann = {a.name: a.args for a in fd.annotations}
-                    funcs[name] = self._func(Func(
-                        name, "go" if fd.has_body else "decl", pkg.prefix, gf.path,
-                        fd.name_span, decl=fd, gofile=gf, annotations=ann))
+        add_go_declarations(pkg.prefix, pkg.go, funcs, part.consts, part.vars_funcs,
+                            self._func)
         return part
 
     def _asm_part(self, pkg: Package, c_asm: list[_CommentEntry],
                   funcs: dict[str, Func]) -> None:
         """Then its TEXT blocks, which take over bodyless declarations (into funcs)."""
-        for af, c in zip(pkg.asm, c_asm, strict=True):
-            for t in af.texts:
-                prev = funcs.get(t.name)
-                decl = prev.decl if prev is not None and prev.lang == "decl" else None
-                ann = _asm_annotations(c.notes, t, c.lines)
-                if prev is not None and prev.lang == "decl":
-                    ann = {**prev.annotations, **ann}
-                funcs[t.name] = self._func(Func(
-                    t.name, "asm", pkg.prefix, af.path, t.name_span, text=t, decl=decl,
-                    gofile=prev.gofile if prev else None, annotations=ann))
+        add_asm_definitions(pkg.prefix, ((af, c.notes, c.lines)
+                                         for af, c in zip(pkg.asm, c_asm, strict=True)),
+                            funcs, self._func)
 
     def program(self, directories: list[str], modules: list[Module], target: Target,
                 asm_cfg: AsmConfig, overlays: dict[str, str] | None = None) -> Program:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from eggls.analysis.asmflow import FlowInfo, analyse_text
@@ -104,7 +105,7 @@ class Program:
         return self.funcs.get(f"{pkg.prefix}.{name}")
 
 
-def _scan_comments(path: str, text: str | None) -> tuple[dict[int, list[tuple[str, str]]],
+def scan_comments(path: str, text: str | None) -> tuple[dict[int, list[tuple[str, str]]],
                                                          dict[int, list[tuple[str, Span]]]]:
     """eggls: comments by line, and `eggls:ignore CODE…` suppressions with their spans."""
     if text is None:
@@ -242,25 +243,14 @@ def build_program(directories: list[str], modules: list[Module], target: Target,
     # Go declarations first, then TEXT blocks (which take over bodyless declarations).
     for pkg in prog.packages.values():
         for gf in pkg.go:
-            notes, ignores = _scan_comments(gf.path, overlays.get(gf.path))
+            notes, ignores = scan_comments(gf.path, overlays.get(gf.path))
             prog.file_annotations[gf.path] = notes
             prog.ignores[gf.path] = ignores
-            for c in gf.consts.values():
-                if c.value is not None:
-                    pkg.consts[c.name] = c.value
-            for v in gf.vars:
-                if v.funcs:
-                    pkg.vars_funcs[v.name] = [e.name or e.text for e in v.funcs]
-            for fd in gf.funcs:
-                name = f"{pkg.prefix}.{fd.symbol}"
-                if fd.has_body or name not in prog.funcs:
-                    ann = {a.name: a.args for a in fd.annotations}
-                    prog.funcs[name] = Func(name, "go" if fd.has_body else "decl", pkg.prefix,
-                                            gf.path, fd.name_span, decl=fd, gofile=gf,
-                                            annotations=ann)
+        add_go_declarations(pkg.prefix, pkg.go, prog.funcs, pkg.consts, pkg.vars_funcs)
+        commented = []
         for af in pkg.asm:
             text = overlays.get(af.path)
-            notes, ignores = _scan_comments(af.path, text)
+            notes, ignores = scan_comments(af.path, text)
             prog.file_annotations[af.path] = notes
             prog.ignores[af.path] = ignores
             if text is None:
@@ -269,20 +259,12 @@ def build_program(directories: list[str], modules: list[Module], target: Target,
                         text = fh.read().decode("utf-8", errors="replace")
                 except OSError:
                     text = ""
-            lines = text.split("\n")
-            for t in af.texts:
-                prev = prog.funcs.get(t.name)
-                decl = prev.decl if prev is not None and prev.lang == "decl" else None
-                ann = _asm_annotations(notes, t, lines)
-                if prev is not None and prev.lang == "decl":
-                    ann = {**prev.annotations, **ann}
-                prog.funcs[t.name] = Func(t.name, "asm", pkg.prefix, af.path, t.name_span,
-                                          text=t, decl=decl, gofile=prev.gofile if prev else None,
-                                          annotations=ann)
+            commented.append((af, notes, text.split("\n")))
+        add_asm_definitions(pkg.prefix, commented, prog.funcs)
     for pkg in prog.packages.values():
         if pkg.go:
             try:
-                pkg.idioms = package_idioms(pkg.go, _imported_resolver(prog))
+                pkg.idioms = package_idioms(pkg.go, imported_resolver(prog))
             except Exception as e:  # never lose the whole package to one idiom bug
                 prog.syntax.append(Diagnostic(pkg.go[0].path, 1, 1, 1, 1, "EGG901",
                                               Severity.ERROR, "syntax",
@@ -290,7 +272,50 @@ def build_program(directories: list[str], modules: list[Module], target: Target,
     return prog
 
 
-def _imported_resolver(prog: Program):  # type: ignore[no-untyped-def]
+def _same(f: Func) -> Func:
+    return f
+
+
+def add_go_declarations(prefix: str, files: list[GoFile], funcs: dict[str, Func],
+                        consts: dict[str, int], vars_funcs: dict[str, list[str]],
+                        make: Callable[[Func], Func] = _same) -> None:
+    """A package's Go functions (bodies win over bodyless declarations), constants and
+    function tables, into the given maps. `make` lets a cache intern the Func values."""
+    for gf in files:
+        for c in gf.consts.values():
+            if c.value is not None:
+                consts[c.name] = c.value
+        for v in gf.vars:
+            if v.funcs:
+                vars_funcs[v.name] = [e.name or e.text for e in v.funcs]
+        for fd in gf.funcs:
+            name = f"{prefix}.{fd.symbol}"
+            if fd.has_body or name not in funcs:
+                ann = {a.name: a.args for a in fd.annotations}
+                funcs[name] = make(Func(name, "go" if fd.has_body else "decl", prefix,
+                                        gf.path, fd.name_span, decl=fd, gofile=gf,
+                                        annotations=ann))
+
+
+def add_asm_definitions(prefix: str,
+                        files: Iterable[tuple[AsmFile, dict[int, list[tuple[str, str]]],
+                                              list[str]]],
+                        funcs: dict[str, Func], make: Callable[[Func], Func] = _same) -> None:
+    """A package's TEXT blocks (with their eggls: comments and source lines), which take
+    over the bodyless Go declarations already in funcs."""
+    for af, notes, lines in files:
+        for t in af.texts:
+            prev = funcs.get(t.name)
+            decl = prev.decl if prev is not None and prev.lang == "decl" else None
+            ann = _asm_annotations(notes, t, lines)
+            if prev is not None and prev.lang == "decl":
+                ann = {**prev.annotations, **ann}
+            funcs[t.name] = make(Func(t.name, "asm", prefix, af.path, t.name_span, text=t,
+                                      decl=decl, gofile=prev.gofile if prev else None,
+                                      annotations=ann))
+
+
+def imported_resolver(prog: Program):  # type: ignore[no-untyped-def]
     """Funcpc-like functions of other packages of the module, for cross-package idioms."""
     cache: dict[str, dict] = {}
 
