@@ -24,6 +24,8 @@ from tree_sitter import Node
 
 from eggls.diagnostics import Span
 from eggls.gosrc.model import Call, GoFile, IdiomSite
+from eggls.gosrc.parse import named as _named
+from eggls.gosrc.parse import names as _names
 
 ABI_FUNCS = {"FuncPCABI0": "abi0", "FuncPCABIInternal": "abiinternal"}
 
@@ -56,15 +58,6 @@ class FuncPCLike:
     via: str | None = None  # callee text when it forwards its parameter to another one
 
 
-def _names(node: Node) -> list[Node]:
-    """The `name:` children (comma tokens carry the field too in some rules)."""
-    return [c for c in node.children_by_field_name("name") if c.is_named]
-
-
-def _named(node: Node | None) -> list[Node]:
-    if node is None:
-        return []
-    return [c for c in node.named_children if c.type != "comment"]
 
 
 def _word_pointer(conv: bytes) -> int:

@@ -54,6 +54,8 @@ from eggls.gosrc.model import (
     VarDecl,
 )
 from eggls.gosrc.parse import SourceMap, encode, parse, query
+from eggls.gosrc.parse import named as _named
+from eggls.gosrc.parse import names as _names
 
 _VALUE = "[(identifier) (selector_expression)]"
 _QUERY = f"""
@@ -129,16 +131,6 @@ def index_go_file(path: str, text: str | None = None) -> GoFile:
     return _Indexer(path, data).run()
 
 
-def _names(node: Node) -> list[Node]:
-    """The `name:` children (comma tokens carry the field too in some rules)."""
-    return [c for c in node.children_by_field_name("name") if c.is_named]
-
-
-def _named(node: Node | None) -> list[Node]:
-    """Named children without comments (comments are extras that can sit anywhere)."""
-    if node is None:
-        return []
-    return [c for c in node.named_children if c.type != "comment"]
 
 
 # An event waiting for its nesting context: (start byte, -end byte, kind order, node,

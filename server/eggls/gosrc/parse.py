@@ -112,3 +112,15 @@ class SourceMap:
     def row_of(self, byte: int) -> int:
         """0-based row of a byte offset."""
         return bisect.bisect_right(self.line_starts, byte) - 1
+
+
+def names(node: Node) -> list[Node]:
+    """The `name:` children (comma tokens carry the field too in some rules)."""
+    return [c for c in node.children_by_field_name("name") if c.is_named]
+
+
+def named(node: Node | None) -> list[Node]:
+    """Named children without comments (comments are extras that can sit anywhere)."""
+    if node is None:
+        return []
+    return [c for c in node.named_children if c.type != "comment"]
