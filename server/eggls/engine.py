@@ -244,10 +244,14 @@ def check_paths(paths: list[str], opts: Options) -> tuple[list[Diagnostic], list
         # of files (pre-commit passes file names: no module-wide noise on each commit).
         go_mod = os.path.join(module.root, "go.mod") if module and any(
             os.path.isdir(_strip_dots(p)) for p in paths) else None
+        # Headers the reported asm files #include are reported with them (shared code).
+        headers = {h for pkg in res.program.packages.values() for af in pkg.asm
+                   if af.path in report_files for h in af.includes}
         for d in found:
             if d.code in disabled:
                 continue
-            if d.path in report_files or d.path == go_mod or _under(d.path, paths):
+            if d.path in report_files or d.path in headers or d.path == go_mod or \
+                    _under(d.path, paths):
                 diags.append(d)
     return sort_diagnostics(diags), problems, notes
 

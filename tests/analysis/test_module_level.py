@@ -140,3 +140,22 @@ def test_ignore_comment_codes_are_the_leading_ones() -> None:
                "// eggls:entry\n")
     assert [code for code, _ in ignores[1]] == ["EGG001", "EGG002"]
     assert notes[2] == [("entry", "")]
+
+
+def test_text_blocks_from_an_included_header(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """A TEXT in a shared header (more lines than the including file) takes its annotations
+    from the header, and the analysis sees through it."""
+    (tmp_path / "go.mod").write_text("module example.com/h\n\ngo 1.21\n")
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "lib.h").write_text(
+        "\n" * 30 + "// eggls:entry\nTEXT ·rt0(SB), NOSPLIT, $0\n\tCALL ·kmain(SB)\n\tRET\n")
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "k_amd64.s").write_text(
+        '#include "textflag.h"\n#include "../common/lib.h"\n')
+    (tmp_path / "k" / "k.go").write_text(
+        "package k\n\nfunc rt0()\n\n//go:nosplit\nfunc kmain() {}\n")
+    diags = check(tmp_path / "k", capsys, "--no-build")
+    hits = [(Path(str(d["path"])).name, d["line"], d["code"]) for d in diags
+            if d["code"] in ("EGG001", "EGG002")]
+    assert hits == [("lib.h", 33, "EGG001"), ("lib.h", 33, "EGG002")]

@@ -445,7 +445,13 @@ def build_kernel(variant: Variant, goroot: Path, go_version: str) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{variant.name}.elf"
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    # The go command hashes only a package's own files into its build cache, not a header
+    # #included from elsewhere: name common/bootlib.h's hash in the asm flags so that an
+    # edit of it rebuilds the kernels' asm.
+    lib = (KERNELS_DIR / "common" / "bootlib.h").read_bytes()
+    define = "BOOTLIB_" + hashlib.sha256(lib).hexdigest()[:16]
     _run([str(goroot / "bin" / "go"), "build", "-buildvcs=false", "-o", str(tmp),
+          f"-asmflags=example.com/boot/...=-D={define}",
           f"-ldflags=-E={variant.entry_symbol}", "./cmd/kernel"],
          cwd=variant.source_dir, env=go_env(goroot))
     os.replace(tmp, out)

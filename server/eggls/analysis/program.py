@@ -143,7 +143,7 @@ def _asm_annotations(notes: dict[int, list[tuple[str, str]]], text: Text,
     line = text.span.line
     for name, args in notes.get(line, []):
         out.setdefault(name, args)
-    k = line - 1
+    k = min(line - 1, len(src_lines))
     while k >= 1 and src_lines[k - 1].strip().startswith("//"):
         for name, args in notes.get(k, []):
             out.setdefault(name, args)
@@ -254,11 +254,7 @@ def build_program(directories: list[str], modules: list[Module], target: Target,
             prog.file_annotations[af.path] = notes
             prog.ignores[af.path] = ignores
             if text is None:
-                try:
-                    with open(af.path, "rb") as fh:
-                        text = fh.read().decode("utf-8", errors="replace")
-                except OSError:
-                    text = ""
+                text = _read_text(af.path)
             commented.append((af, notes, text.split("\n")))
         add_asm_definitions(pkg.prefix, commented, prog.funcs)
     for pkg in prog.packages.values():
@@ -270,6 +266,14 @@ def build_program(directories: list[str], modules: list[Module], target: Target,
                                               Severity.ERROR, "syntax",
                                               f"internal error indexing idioms: {e}"))
     return prog
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _same(f: Func) -> Func:
@@ -303,11 +307,20 @@ def add_asm_definitions(prefix: str,
                         funcs: dict[str, Func], make: Callable[[Func], Func] = _same) -> None:
     """A package's TEXT blocks (with their eggls: comments and source lines), which take
     over the bodyless Go declarations already in funcs."""
+    headers: dict[str, tuple[dict[int, list[tuple[str, str]]], list[str]]] = {}
     for af, notes, lines in files:
         for t in af.texts:
             prev = funcs.get(t.name)
             decl = prev.decl if prev is not None and prev.lang == "decl" else None
-            ann = _asm_annotations(notes, t, lines)
+            if t.span.path == af.path:
+                ann = _asm_annotations(notes, t, lines)
+            else:  # a TEXT from an #include'd header: its comments are in that file
+                if t.span.path not in headers:
+                    text = _read_text(t.span.path)
+                    headers[t.span.path] = (scan_comments(t.span.path, text)[0],
+                                            text.split("\n"))
+                hnotes, hlines = headers[t.span.path]
+                ann = _asm_annotations(hnotes, t, hlines)
             if prev is not None and prev.lang == "decl":
                 ann = {**prev.annotations, **ann}
             funcs[t.name] = make(Func(t.name, "asm", prefix, af.path, t.name_span, text=t,

@@ -12,6 +12,7 @@ package kernel
 
 func entry()
 func outb(port uint16, val uint8)
+func enableSSE()
 func setFSBase()
 
 //go:nosplit
