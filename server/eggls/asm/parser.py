@@ -597,6 +597,12 @@ class StatementParser:
     def instruction(self, word: str, suffix: str, operands: list[list[Token]], span: Span,
                     first: Token) -> None:
         is_jump = word[0] == "J" or word == "CALL" or word.startswith("LOOP") or word == "XBEGIN"
+        if not is_jump and word not in DATA_SIZES:
+            fast = self._simple_operands(operands)
+            if fast is not None:
+                self.append(Instruction(word, fast, span, suffix,
+                                        tuple(n for n, _ in self.pending_labels)))
+                return
         addrs: list[tuple[_Addr, list[Token]]] = []
         for op in operands:
             a = self.ops.operand(op, is_jump)
@@ -630,6 +636,31 @@ class StatementParser:
         for op in ins.operands:
             if isinstance(op, Branch) and op.label is not None:
                 self.jumps.append((op.label, ins))  # type: ignore[arg-type]
+
+    def _simple_operands(self, operands: list[list[Token]]) -> list[Operand] | None:
+        """The common operands (a register; `$integer`) without the general operand
+        grammar: the same values to_operand would build. None when any operand is other."""
+        out: list[Operand] = []
+        regs = amd64_tables.REGISTERS
+        for op in operands:
+            t0 = op[0]
+            if len(op) == 1 and t0[0] is IDENT and t0[1] in regs:
+                out.append(Register(t0[1], Span(t0[5].path, t0[2], t0[3], t0[2], t0[4])))
+            elif len(op) == 2 and t0[0] == "$" and op[1][0] is INT:
+                t1 = op[1]
+                text = t1[1]
+                if _is_octal(text) or "_" in text:
+                    return None
+                try:
+                    v = int(text, 0)
+                except ValueError:
+                    return None
+                if v > MASK:
+                    return None
+                out.append(Immediate(_signed(v), _text_of(op), _span(t0, t1)))
+            else:
+                return None
+        return out
 
     def bind_labels(self) -> None:
         """Attach pending labels to the statement being appended (cmd/asm: p.append)."""
