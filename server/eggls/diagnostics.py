@@ -34,12 +34,6 @@ class Span:
     end_line: int
     end_col: int
 
-    def with_end(self, other: Span) -> Span:
-        """Span from the start of self to the end of other (same file assumed)."""
-        if other.path != self.path:
-            return self
-        return Span(self.path, self.line, self.col, other.end_line, other.end_col)
-
 
 @dataclass(frozen=True, slots=True)
 class Related:

@@ -154,7 +154,6 @@ def _asm_sites(prog: Program, f: Func, summaries: dict[str, frozenset[str]],
     out_state: list[frozenset[str] | None] = [None] * nblocks
     before: dict[int, frozenset[str]] = {}
     ret_states: list[frozenset[str]] = []
-    nonreturn_calls: set[int] = set()
     changed = True
     rounds = 0
     while changed and rounds < 4 * nblocks + 4:
@@ -179,14 +178,11 @@ def _asm_sites(prog: Program, f: Func, summaries: dict[str, frozenset[str]],
                     if any(sym.name.startswith(r) or sym.written.startswith(r)
                            for r in RUNTIME_STARTS):
                         cur = TOP
-                        nonreturn_calls.add(k)
                         continue
                     callee = prog.funcs.get(sym.name)
                     if callee is not None and not tail:
                         summ = summaries.get(callee.name, TOP)
-                        if summ == TOP:
-                            nonreturn_calls.add(k)  # nothing after it runs
-                        else:
+                        if summ != TOP:  # after a call that never returns nothing runs
                             for fact in summ - cur:
                                 established.setdefault((f.name, fact), body[k].span)
                         cur = cur | summ

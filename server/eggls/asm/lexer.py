@@ -167,8 +167,3 @@ def tokenize(src: Source, errors: list[LexError]) -> list[Token]:
     col = pos - line_start + 1
     append((EOF, "", line, col, col, src))
     return out
-
-
-def tokenize_string(text: str, path: str = "command line") -> list[Token]:
-    """Tokens of a short string (e.g. a -D value), without the EOF token."""
-    return tokenize(Source(path, text), [])[:-1]

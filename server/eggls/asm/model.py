@@ -189,9 +189,3 @@ class AsmFile:
     includes: list[str] = field(default_factory=list)  # resolved paths of #include'd files
     unresolved_includes: list[str] = field(default_factory=list)  # e.g. go_asm.h
     lines: int = 0
-
-    def text(self, name: str) -> Text | None:
-        for t in self.texts:
-            if t.name == name:
-                return t
-        return None

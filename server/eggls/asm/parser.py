@@ -75,7 +75,7 @@ def _span(a: Token, b: Token) -> Span:
 class _OperandParser:
     """Parses one operand's tokens (p.input / p.inputPos in cmd/asm)."""
 
-    __slots__ = ("arch_regs", "input", "is_jump", "lenient", "pkg", "pos", "unresolved")
+    __slots__ = ("arch_regs", "input", "is_jump", "pkg", "pos", "unresolved")
 
     def __init__(self, pkg: str, regs: frozenset[str] | None, unresolved: list[str]) -> None:
         self.pkg = pkg
@@ -84,7 +84,6 @@ class _OperandParser:
         self.input: list[Token] = []
         self.pos = 0
         self.is_jump = False
-        self.lenient = regs is None
 
     # token cursor
     def peek(self) -> str:
