@@ -15,15 +15,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eggls.asm import AsmConfig, parse_file
-from eggls.gobuild import KNOWN_ARCH
+from eggls.gobuild import KNOWN_ARCH, KNOWN_OS, file_matches
+
+_ARCHES = ["amd64", *sorted(KNOWN_ARCH - {"amd64"})]
+_OSES = ["linux", *sorted(KNOWN_OS - {"linux"})]
 
 
-def _arch_of(path: str) -> str:
-    stem = os.path.basename(path).split(".")[0]
-    for part in reversed(stem.split("_")[1:]):
-        if part in KNOWN_ARCH:
-            return part
-    return "amd64"
+def target_of(path: str, text: str) -> tuple[str, str]:
+    """A (GOOS, GOARCH) the go command would assemble this file for, by its name and its
+    build constraints (`//go:build ppc64 || ppc64le` in `asm_ppc64x.s`); linux/amd64
+    preferred. A file no target builds (`//go:build ignore`) is read as linux/amd64."""
+    for goarch in _ARCHES:
+        for goos in _OSES:
+            if file_matches(path, goos, goarch, text):
+                return goos, goarch
+    return "linux", "amd64"
 
 
 def main() -> None:
@@ -42,10 +48,14 @@ def main() -> None:
         files += [os.path.join(d, n) for n in sorted(names) if n.endswith(".s")]
     texts = [(p, Path(p).read_text(errors="replace")) for p in files]
     lines = sum(t.count("\n") + 1 for _, t in texts)
-    # Each file is read as the go command would assemble it: for the GOARCH its name says
-    # (amd64 for files without one), with that target's predefined macros.
-    cfgs = {arch: AsmConfig(goarch=arch, goroot=goroot) for arch in KNOWN_ARCH}
-    jobs = [(p, t, cfgs[_arch_of(p)]) for p, t in texts]
+    # Each file is read as the go command would assemble it: for a target its name and
+    # build constraints admit, with that target's predefined macros.
+    cfgs: dict[tuple[str, str], AsmConfig] = {}
+    jobs = []
+    for p, t in texts:
+        goos, goarch = target_of(p, t)
+        cfg = cfgs.setdefault((goos, goarch), AsmConfig(goos=goos, goarch=goarch, goroot=goroot))
+        jobs.append((p, t, cfg))
     best = float("inf")
     for _ in range(3):
         t0 = time.perf_counter()

@@ -21,7 +21,7 @@ class Severity(StrEnum):
 _RANK = {Severity.HINT: 0, Severity.INFORMATION: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
     """A source range. Lines and columns are 1-based; columns count Unicode characters.
 

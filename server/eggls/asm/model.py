@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from eggls.diagnostics import Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SymbolRef:
     """`name<ABI>+off(SB)` and friends. `name` is fully qualified (package prefix applied)."""
 
@@ -38,13 +38,13 @@ class SymbolRef:
         return self.name[dot + 1 :] if dot >= 0 else self.name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Register:
     name: str  # canonical spelling as cmd/asm knows it, e.g. "AX", "R14", "X15", "TLS"
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Immediate:
     """`$expr`. value is None when the expression names something not known here
     (typically a constant from the compiler-generated go_asm.h)."""
@@ -55,19 +55,19 @@ class Immediate:
     symbol: SymbolRef | None = None  # `$sym(SB)`: the address of a symbol
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FloatImm:
     value: float
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class StringImm:
     value: str
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Memory:
     """`seg-or-base` addressing: off(BASE)(INDEX*scale), sym+off(SB), x+8(FP), (TLS), 16(FS)."""
 
@@ -81,7 +81,7 @@ class Memory:
     indirect: bool = False  # written with a leading '*'
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Branch:
     """A jump/call target: a label, `n(PC)`, a register (`CALL AX`, `JMP *AX`), a symbol
     (`CALL runtime·f(SB)`) or memory (`JMP (AX)`)."""
@@ -94,7 +94,7 @@ class Branch:
     memory: Memory | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class RegisterList:
     low: str
     high: str
@@ -118,7 +118,7 @@ class Instruction:
         return self.span.line
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Flag:
     name: str  # e.g. "NOSPLIT"; for an unnamed bit, its decimal value
     value: int
@@ -172,7 +172,7 @@ class Globl:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class AsmError:
     span: Span
     message: str

@@ -9,11 +9,27 @@ Errors are values with ranges; after an error the parser resumes at the next sta
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from eggls.asm import amd64_tables
-from eggls.asm.lexer import BUILD, CHAR, EOF, FLOAT, IDENT, INT, STRING, Source, Token
+from eggls.asm.lexer import (
+    BUILD,
+    CHAR,
+    EOF,
+    FLOAT,
+    IDENT,
+    INT,
+    LINE,
+    LINE_BASE,
+    LINE_REST,
+    LINE_REST_END,
+    STRING,
+    Source,
+    Token,
+    line_tokens,
+)
 from eggls.asm.model import (
     AsmError,
     AsmFile,
@@ -484,8 +500,10 @@ def _signed(v: int) -> int:
 class StatementParser:
     """Builds the AsmFile from the preprocessed token stream."""
 
-    def __init__(self, out: AsmFile, goarch: str, main: Source, unresolved: list[str]) -> None:
+    def __init__(self, out: AsmFile, goarch: str, main: Source, unresolved: list[str],
+                 fast: bool = True) -> None:
         self.out = out
+        self.fast = fast  # False: no shortcuts (the reference the shortcuts must equal)
         self.goarch = goarch
         self.main = main
         self.amd64 = goarch == "amd64"
@@ -493,7 +511,6 @@ class StatementParser:
         self.ops = _OperandParser(out.package, regs, unresolved)
         self.text: Text | None = None
         self.pending_labels: list[tuple[str, Token]] = []
-        self.saw_code = False
         self.data_end: dict[str, int] = {}
         self.jumps: list[tuple[str, Token]] = []  # label references of the current TEXT
 
@@ -504,22 +521,47 @@ class StatementParser:
                                         message))
 
     def run(self, statements: Iterator[list[Token]]) -> None:
+        statement = self._statement
+        saw_code = False
         for stmt in statements:
-            if stmt[0][0] is BUILD:
-                if self.saw_code:
-                    self.error(stmt[0], "misplaced //go:build comment")
+            first = stmt[0]
+            kind = first[0]
+            if kind is BUILD:
+                if saw_code:
+                    self.error(first, "misplaced //go:build comment")
                 continue
-            self.saw_code = True
-            self.statement(stmt)
+            saw_code = True
+            try:
+                if kind is LINE:
+                    self._line(first)
+                else:
+                    statement(stmt)
+            except ParseError as e:
+                # Only amd64 has register/mnemonic tables; elsewhere errors would be noise.
+                if self.amd64:
+                    self.error(e.tok or first, str(e))
         self.finish_text()
 
-    def statement(self, toks: list[Token]) -> None:
-        try:
-            self._statement(toks)
-        except ParseError as e:
-            # Only amd64 has register/mnemonic tables; elsewhere errors would be noise.
-            if self.amd64:
-                self.error(e.tok or toks[0], str(e))
+    def _line(self, tok: Token) -> None:
+        """A plain line (a LINE token): an instruction built straight from its text when
+        that is one of the common shapes, else the statement of the tokens it stands for."""
+        word = tok[1]
+        if word not in _PSEUDO:
+            src = tok[5]
+            line = tok[2]
+            if not self.amd64:
+                self.append(Instruction(word, [], Span(src.path, line, tok[3], line, tok[4]),
+                                        "", self.label_names()))
+                return
+            if (word in amd64_tables.INSTRUCTIONS and word not in DATA_SIZES
+                    and not _is_jump(word)):
+                ops = _line_operands(tok)
+                if ops is not None:
+                    self.append(Instruction(word, ops,
+                                            Span(src.path, line, tok[3], line, tok[4]), "",
+                                            self.label_names()))
+                    return
+        self._statement(line_tokens(tok))
 
     def _statement(self, toks: list[Token]) -> None:
         while True:
@@ -527,37 +569,46 @@ class StatementParser:
             if first[0] is not IDENT:
                 raise ParseError(f"expected identifier, found {first[1]!r}", first)
             word = first[1]
-            i = 1
-            suffix = ""
             n = len(toks)
-            if i < n and toks[i][0] == ":":
+            if n > 1 and toks[1][0] == ":":
                 self.pending_labels.append((word, first))
                 toks = toks[2:]
                 if not toks:
                     return
                 continue
-            while i + 1 < n and toks[i][0] == "." and self.amd64:
+            break
+        i = 1
+        suffix = ""
+        if self.amd64:
+            while i + 1 < n and toks[i][0] == ".":
                 if toks[i + 1][0] is not IDENT:
                     raise ParseError(
                         f"instruction suffix expected identifier, found {toks[i + 1][1]}",
                         toks[i + 1])
                 suffix += "." + toks[i + 1][1]
                 i += 2
-            break
-        span = _span(first, toks[-1])
+        # _span(first, toks[-1]), inlined: this runs for every statement.
+        src, line, end = first[5], first[2], first[4]
+        last = toks[-1]
+        if last[5] is src and last[2] == line and last[4] > end:
+            end = last[4]
+        span = Span(src.path, line, first[3], line, end)
         pseudo = _PSEUDO.get(word)
         if pseudo is not None:
             pseudo(self, first, self._split(toks, i), span)
             return
         if not self.amd64:
             # No operand tables for this architecture: keep the statement, not its operands.
-            self.append(Instruction(word, [], span, suffix,
-                                    tuple(n for n, _ in self.pending_labels)))
+            self.append(Instruction(word, [], span, suffix, self.label_names()))
             return
-        operands = self._split(toks, i)
+        operands = self._split(toks, i) if n > i else []
         if word not in amd64_tables.INSTRUCTIONS:
             raise ParseError(f"unrecognized instruction {word!r}", first)
         self.instruction(word, suffix, operands, span, first)
+
+    def label_names(self) -> tuple[str, ...]:
+        pending = self.pending_labels
+        return tuple(n for n, _ in pending) if pending else ()
 
     def _split(self, toks: list[Token], i: int) -> list[list[Token]]:
         operands: list[list[Token]] = []
@@ -595,12 +646,21 @@ class StatementParser:
     # -- instructions -----------------------------------------------------------------------
     def instruction(self, word: str, suffix: str, operands: list[list[Token]], span: Span,
                     first: Token) -> None:
-        is_jump = word[0] == "J" or word == "CALL" or word.startswith("LOOP") or word == "XBEGIN"
-        if not is_jump and word not in DATA_SIZES:
+        is_jump = _is_jump(word)
+        if not is_jump and word not in DATA_SIZES and self.fast:
             fast = self._simple_operands(operands)
             if fast is not None:
-                self.append(Instruction(word, fast, span, suffix,
-                                        tuple(n for n, _ in self.pending_labels)))
+                self.append(Instruction(word, fast, span, suffix, self.label_names()))
+                return
+        elif is_jump and self.fast and len(operands) == 1 and len(operands[0]) == 1:
+            # `JNE loop`: a label, as symbol_reference + to_operand would make it.
+            t0 = operands[0][0]
+            name = t0[1]
+            if t0[0] is IDENT and not self.ops.at_start_of_register(name):
+                target = Branch(Span(t0[5].path, t0[2], t0[3], t0[2], t0[4]), label=name)
+                ins = Instruction(word, [target], span, suffix, self.label_names())
+                if self.append(ins):
+                    self.jumps.append((name, ins))
                 return
         addrs: list[tuple[_Addr, list[Token]]] = []
         for op in operands:
@@ -618,47 +678,71 @@ class StatementParser:
             if a.type in ("CONST", "MEM") and a.offset is not None:
                 size = DATA_SIZES[word]
                 data = (a.offset & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
-        ins = Instruction(word, model_ops, span, suffix,
-                          tuple(n for n, _ in self.pending_labels), data)
-        self.append(ins)
+        ins = Instruction(word, model_ops, span, suffix, self.label_names(), data)
+        if self.append(ins) and is_jump:
+            for op in model_ops:
+                if isinstance(op, Branch) and op.label is not None:
+                    self.jumps.append((op.label, ins))
 
-    def append(self, ins: Instruction) -> None:
+    def append(self, ins: Instruction) -> bool:
+        """Add ins to the current TEXT block; False when there is none."""
         text = self.text
         if text is None:
             # cmd/internal/obj drops instructions outside TEXT without a word; so do we.
             self.pending_labels.clear()
-            return
-        self.bind_labels()
+            return False
+        if self.pending_labels:
+            self.bind_labels()
         text.instructions.append(ins)
-        if ins.span.path == self.main.path:
-            text.end_line = max(text.end_line, ins.span.line)
-        for op in ins.operands:
-            if isinstance(op, Branch) and op.label is not None:
-                self.jumps.append((op.label, ins))  # type: ignore[arg-type]
+        sp = ins.span
+        if sp.line > text.end_line and sp.path == self.main.path:
+            text.end_line = sp.line
+        return True
 
     def _simple_operands(self, operands: list[list[Token]]) -> list[Operand] | None:
-        """The common operands (a register; `$integer`) without the general operand
-        grammar: the same values to_operand would build. None when any operand is other."""
+        """The common operands (a register; `$integer`; `off(REG)`) without the general
+        operand grammar: the same values to_operand would build. None when any operand is
+        other."""
         out: list[Operand] = []
         regs = amd64_tables.REGISTERS
         for op in operands:
             t0 = op[0]
-            if len(op) == 1 and t0[0] is IDENT and t0[1] in regs:
-                out.append(Register(t0[1], Span(t0[5].path, t0[2], t0[3], t0[2], t0[4])))
-            elif len(op) == 2 and t0[0] == "$" and op[1][0] is INT:
+            n = len(op)
+            if n == 1:
+                if t0[0] is IDENT and t0[1] in regs:
+                    out.append(Register(t0[1], Span(t0[5].path, t0[2], t0[3], t0[2], t0[4])))
+                    continue
+                return None
+            if n == 2 and t0[0] == "$":
                 t1 = op[1]
-                text = t1[1]
-                if _is_octal(text) or "_" in text:
+                if t1[0] is not INT:
                     return None
-                try:
-                    v = int(text, 0)
-                except ValueError:
-                    return None
-                if v > MASK:
+                v = _plain_int(t1[1])
+                if v is None:
                     return None
                 out.append(Immediate(_signed(v), _text_of(op), _span(t0, t1)))
+                continue
+            # off(REG), -off(REG), (REG)
+            if n > 5 or op[-1][0] != ")" or op[-3][0] != "(":
+                return None
+            base = op[-2]
+            if base[0] is not IDENT or base[1] not in regs:
+                return None
+            if n == 3:
+                v = 0
+            elif n == 4 and t0[0] is INT:
+                v = _plain_int(t0[1])
+            elif n == 5 and t0[0] == "-" and op[1][0] is INT:
+                v = _plain_int(op[1][1])
+                if v is not None:
+                    v = -v & MASK
             else:
                 return None
+            if v is None:
+                return None
+            reg = base[1]
+            out.append(Memory(_span(t0, op[-1]), _signed(v), reg, None, 0,
+                              reg if reg in SEGMENTS else None, None, False))
         return out
 
     def bind_labels(self) -> None:
@@ -871,6 +955,92 @@ class StatementParser:
             raise ParseError(f"{pseudo}: expected immediate constant; found {_text_of(toks)}",
                              toks[0])
         return None if a.offset is None else _signed(a.offset)
+
+
+def _is_jump(word: str) -> bool:
+    return word[0] == "J" or word == "CALL" or word.startswith("LOOP") or word == "XBEGIN"
+
+
+# One operand of a plain amd64 line in the shapes _simple_operands takes: REG, $INT,
+# INT(REG), -INT(REG), (REG) — written without blanks inside.
+_LINE_OPERAND = re.compile(
+    r"[ \t\r]*+(?:\$([0-9][0-9a-fA-FxX]*+)|(?:(-?)([0-9][0-9a-fA-FxX]*+))?\(([A-Za-z_]\w*+)\)"
+    r"|([A-Za-z_]\w*+))[ \t\r]*+"
+)
+
+
+def _line_operands(tok: Token) -> list[Operand] | None:
+    """The operands of a plain amd64 line, as _simple_operands builds them from tokens; None
+    when any is of another shape (the caller then takes the tokens)."""
+    src = tok[5]
+    text = src.text
+    start = tok[LINE_REST]  # type: ignore[misc]
+    end = tok[LINE_REST_END]  # type: ignore[misc]
+    out: list[Operand] = []
+    if start == end:
+        return out
+    if text[start] not in " \t\r":
+        return None  # `MOVQ.Z` style suffix or `MOVQ(…)`: the token path decides
+    base = tok[LINE_BASE]  # type: ignore[misc]
+    path = src.path
+    line = tok[2]
+    regs = amd64_tables.REGISTERS
+    match = _LINE_OPERAND.match
+    pos = start
+    while True:
+        m = match(text, pos, end)
+        if m is None:
+            return None
+        g = m.lastindex
+        if g == 5:
+            a, b = m.span(5)
+            name = text[a:b]
+            if name not in regs:
+                return None
+            out.append(Register(name, Span(path, line, a - base, line, b - base)))
+        elif g == 1:
+            v = _plain_int(m.group(1))
+            if v is None:
+                return None
+            a, b = m.start(1) - 1, m.end(1)
+            out.append(Immediate(_signed(v), text[a:b],
+                                 Span(path, line, a - base, line, b - base)))
+        else:
+            name = m.group(4)
+            if name not in regs:
+                return None
+            digits = m.group(3)
+            if digits is None:
+                v = 0
+                a = m.start(4) - 1
+            else:
+                v = _plain_int(digits)
+                if v is None:
+                    return None
+                if m.group(2):
+                    v = -v & MASK
+                a = m.start(2)
+            b = m.end(4) + 1
+            out.append(Memory(Span(path, line, a - base, line, b - base), _signed(v), name,
+                              None, 0, name if name in SEGMENTS else None, None, False))
+        pos = m.end()
+        if pos == end:
+            return out
+        if text[pos] != ",":
+            return None
+        pos += 1
+
+
+def _plain_int(text: str) -> int | None:
+    """A decimal/hex/binary literal without `_` or leading-zero octal, as uint64; None for
+    anything the general expression parser must see (it reports the errors)."""
+    if _is_octal(text) or "_" in text:
+        return None
+    try:
+        v = int(text, 0)
+    except ValueError:
+        return None
+    return v if v <= MASK else None
 
 
 def _atoi(tok: Token) -> int:

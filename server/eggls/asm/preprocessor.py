@@ -10,7 +10,7 @@ or recurse (self-referential macros, include cycles, runaway expansion) becomes 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from eggls.asm.lexer import (
@@ -18,16 +18,22 @@ from eggls.asm.lexer import (
     EOF,
     IDENT,
     INT,
+    LINE,
+    LINE_WORDS,
     NEWLINE,
     STRING,
     LexError,
     Source,
     Token,
+    line_tokens,
     tokenize,
 )
 
 MAX_NESTING = 100  # cmd/asm: macro invocations without producing a token; input stack depth
 MAX_EXPANDED = 400_000  # tokens from macro expansion in one file; GOROOT peaks near 38k
+
+
+_LINE_BREAKERS = frozenset({NEWLINE, ";", "#", BUILD, EOF})
 
 
 @dataclass(slots=True)
@@ -37,6 +43,18 @@ class Macro:
     body: list[Token]
     src: Source | None  # where it was defined (None for -D)
     line: int
+    # Object-like macros whose body holds no newline, `;` or `#`: the body's token texts,
+    # which the line fast path tests against the macro table at each use. None otherwise.
+    keys: list[str] | None = None
+    # Multi-line bodies (`\` continuations) without a `//go:build` token: their expansions
+    # get line keys, so the lines inside them take the fast path too.
+    lines: bool = False
+
+    def __post_init__(self) -> None:
+        kinds = {t[0] for t in self.body}
+        if self.params is None and kinds.isdisjoint(_LINE_BREAKERS):
+            self.keys = [t[1] for t in self.body]
+        self.lines = NEWLINE in kinds and BUILD not in kinds
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +67,32 @@ class PPError:
 
 
 class _Frame:
-    __slots__ = ("i", "src", "toks")
+    __slots__ = ("i", "keys", "line", "src", "toks")
 
-    def __init__(self, toks: list[Token], src: Source | None) -> None:
+    def __init__(self, toks: list[Token], src: Source | None,
+                 keys: list[str] | None = None, line: bool = False) -> None:
         self.toks = toks
         self.i = 0
+        self.line = line  # the tokens of one LINE token: part of its file, not an input
         self.src = src  # set for file frames only
+        self.keys = keys  # line_keys(toks), for the whole-line fast path; or None
+
+
+def line_keys(toks: list[Token]) -> list[str]:
+    """Per token, what the whole-line fast path of statements() tests: the token's text,
+    except "\n" for NEWLINE and EOF (the ends of lines) and "#" for `//go:build` (a
+    statement of its own). So a line is toks[i:keys.index("\n", i)], it needs the slow path
+    when "#" or ";" is among its keys, and it uses a macro unless the macro table is disjoint
+    from them (only identifiers can equal a macro name)."""
+    keys = [t[1] for t in toks]
+    keys[-1] = "\n"
+    # A LINE token is alone on its line and statements() tests for it before using keys,
+    # so its key (its first word) is never read.
+    if toks[0][5].text.find("//go:build") >= 0:
+        for k, t in enumerate(toks):
+            if t[0] is BUILD:
+                keys[k] = "#"
+    return keys
 
 
 # resolve(name, including_src) -> (path, text) | None ; "go_asm.h"-style misses are told apart
@@ -63,8 +101,12 @@ Resolver = Callable[[str], "tuple[str, str] | None"]
 
 class Preprocessor:
     def __init__(self, main: Source, resolve: Resolver, predefined: dict[str, str],
-                 lex_errors: list[LexError], optional_headers: frozenset[str]) -> None:
+                 lex_errors: list[LexError], optional_headers: frozenset[str],
+                 fast: bool = True) -> None:
+        """fast=False turns off the line-level fast paths (LINE tokens, whole-line
+        statements, flat macro expansion): the token-by-token reference they must equal."""
         self.errors: list[PPError] = []
+        self.fast = fast
         self.lex_errors = lex_errors
         self.resolve = resolve
         self.optional_headers = optional_headers
@@ -76,7 +118,8 @@ class Preprocessor:
             self.macros[name] = Macro(name, None, body, None, 0)
         self.ifdef: list[bool] = []
         self.ifdef_pos: list[Token] = []
-        self.stack: list[_Frame] = [_Frame(tokenize(main, lex_errors), main)]
+        toks = tokenize(main, lex_errors, lines=fast)
+        self.stack: list[_Frame] = [_Frame(toks, main, line_keys(toks) if fast else None)]
         self.expanded = 0
         self.last: Token | None = None  # last raw token, for error positions
 
@@ -101,6 +144,13 @@ class Preprocessor:
                 return tok
         return self.stack[0].toks[-1]
 
+    def _depth(self) -> int:
+        """Depth of the input stack as cmd/asm counts it (a LINE's frame is its file's)."""
+        n = len(self.stack)
+        if n > MAX_NESTING:
+            n -= sum(1 for f in self.stack if f.line)
+        return n
+
     def _error(self, tok: Token | None, message: str) -> None:
         tok = tok or self.last
         if tok is None:
@@ -123,12 +173,64 @@ class Preprocessor:
         non-empty token list; a `//go:build` comment comes as a statement of its own."""
         bol = True
         macros = self.macros
+        names = macros.keys()
         stack = self.stack
         ifdef = self.ifdef
         stmt: list[Token] = []
         append = stmt.append
         while True:
             f = stack[-1]
+            keys = f.keys
+            if bol and keys is not None and not stmt:
+                # Whole-line fast path: a line without directive or build comment, whose
+                # macro uses are all simple (see _flat), is split at `;` into statements
+                # straight from the token list, as the token-by-token path below would.
+                i = f.i
+                toks = f.toks
+                first = toks[i]
+                if first[0] is LINE:
+                    # A plain line (see lexer): one statement, unless a word is a macro.
+                    f.i = i + 2
+                    self.last = toks[i + 1]
+                    if ifdef and not ifdef[-1]:
+                        continue
+                    if names.isdisjoint(first[LINE_WORDS]):  # type: ignore[misc]
+                        yield [first]
+                        continue
+                    line_toks = line_tokens(first)
+                    parts = self._flat(line_toks, ((0, len(line_toks)),))
+                    if parts is not None:
+                        if parts[0]:
+                            yield parts[0]
+                        continue
+                    f.i = i + 1
+                    self._push_line(first, line_toks)
+                    continue
+                j = keys.index("\n", i)
+                line = keys[i:j]
+                end = toks[j]
+                if "#" not in line and end[0] is NEWLINE:
+                    if ifdef and not ifdef[-1]:
+                        f.i = j + 1
+                        self.last = end
+                        continue
+                    if ";" not in line:
+                        if names.isdisjoint(line):
+                            f.i = j + 1
+                            self.last = end
+                            if j > i:
+                                yield toks[i:j]
+                            continue
+                        parts = self._flat(toks, ((i, j),))
+                    else:
+                        parts = self._flat(toks, _split_at(keys, ";", i, j))
+                    if parts is not None:
+                        f.i = j + 1
+                        self.last = end
+                        for part in parts:
+                            if part:
+                                yield part
+                        continue
             tok = f.toks[f.i]
             kind = tok[0]
             if kind is not EOF:  # fast path of _raw()
@@ -170,6 +272,9 @@ class Preprocessor:
                     continue
                 bol = self._directive(tok)
                 continue
+            if kind is LINE:
+                self._push_line(tok)
+                continue
             if kind is EOF:
                 if self.ifdef:
                     self._error(self.ifdef_pos[-1], "unclosed #ifdef or #ifndef")
@@ -188,6 +293,42 @@ class Preprocessor:
                 else:
                     append(tok)
 
+    def _push_line(self, tok: Token, toks: list[Token] | None = None) -> None:
+        """Read a LINE token as the tokens it stands for (an input frame of their own, which
+        error recovery does not unwind, as it would not unwind the file's)."""
+        toks = line_tokens(tok) if toks is None else toks
+        toks.append((EOF, "", tok[2], tok[4], tok[4], tok[5]))
+        self.stack.append(_Frame(toks, tok[5], None, True))
+
+    def _flat(self, toks: list[Token], ranges: Iterable[tuple[int, int]]
+              ) -> list[list[Token]] | None:
+        """The token lists toks[a:b] for (a, b) in ranges with their macro uses expanded,
+        when every use is of an object-like macro whose body uses no macro and holds no
+        newline, `;` or `#` (then this is what _expand produces, token for token); None
+        when the line needs the token-by-token path."""
+        macros = self.macros
+        expanded = self.expanded
+        parts: list[list[Token]] = []
+        for a, b in ranges:
+            out: list[Token] = []
+            for k in range(a, b):
+                tok = toks[k]
+                m = macros.get(tok[1]) if tok[0] is IDENT else None
+                if m is None:
+                    out.append(tok)
+                    continue
+                keys = m.keys
+                if keys is None or not macros.keys().isdisjoint(keys):
+                    return None
+                expanded += len(keys)
+                if expanded > MAX_EXPANDED:
+                    return None
+                line, col, end_col, src = tok[2], tok[3], tok[4], tok[5]
+                out += [(t[0], t[1], line, col, end_col, src) for t in m.body]
+            parts.append(out)
+        self.expanded = expanded
+        return parts
+
     def _expand(self, tok: Token) -> Token | None:
         """Expand the macro named by tok (and any macro its expansion starts with); the
         first token that is not a macro use, or None after a recursion error."""
@@ -196,7 +337,7 @@ class Preprocessor:
         kind = tok[0]
         while kind is IDENT and tok[1] in macros:
             nesting += 1
-            if nesting > MAX_NESTING or len(self.stack) > MAX_NESTING:
+            if nesting > MAX_NESTING or self._depth() > MAX_NESTING:
                 self._error(tok, f"recursive macro invocation: {tok[1]}")
                 self._unwind_macros()
                 return None
@@ -363,13 +504,13 @@ class Preprocessor:
             cycle = " -> ".join(os.path.basename(p) for p in [*chain[chain.index(path):], path])
             self._error(tok, f"#include cycle: {cycle}")
             return
-        if len(self.stack) > MAX_NESTING:
+        if self._depth() > MAX_NESTING:
             self._error(tok, "input recursion")
             return
         self.includes.append(path)
-        src, toks, errs = _header_tokens(path, text)
+        src, toks, keys, errs = _header_tokens(path, text, self.fast)
         self.lex_errors.extend(errs)
-        self.stack.append(_Frame(toks, src))
+        self.stack.append(_Frame(toks, src, keys))
 
     def _line(self, tok: Token) -> None:
         # Only the Plan 9 form `#line 337 "file"`; positions stay physical for the editor.
@@ -415,7 +556,11 @@ class Preprocessor:
         # Expanded tokens carry the use site, which is what the user can see.
         toks = [(t[0], t[1], line, col, end_col, src) for t in body]
         toks.append((EOF, "", line, end_col, end_col, src))
-        self.stack.append(_Frame(toks, None))
+        keys = None
+        if macro.lines and self.fast:
+            keys = [t[1] for t in toks]
+            keys[-1] = "\n"
+        self.stack.append(_Frame(toks, None, keys))
         return True
 
     def _collect_args(self, macro: Macro, use: Token) -> dict[str, list[Token]] | None:
@@ -448,22 +593,38 @@ class Preprocessor:
         return dict(zip(params, args, strict=True))
 
 
-_HEADER_CACHE: dict[str, tuple[str, Source, list[Token], list[LexError]]] = {}
+def _split_at(keys: list[str], sep: str, i: int, j: int) -> list[tuple[int, int]]:
+    """The ranges of keys[i:j] between occurrences of sep."""
+    out = []
+    while True:
+        try:
+            k = keys.index(sep, i, j)
+        except ValueError:
+            out.append((i, j))
+            return out
+        out.append((i, k))
+        i = k + 1
 
 
-def _header_tokens(path: str, text: str) -> tuple[Source, list[Token], list[LexError]]:
+_HEADER_CACHE: dict[tuple[str, bool],
+                    tuple[str, Source, list[Token], list[str] | None, list[LexError]]] = {}
+
+
+def _header_tokens(path: str, text: str, fast: bool
+                   ) -> tuple[Source, list[Token], list[str] | None, list[LexError]]:
     """Headers like textflag.h are included by nearly every file: lex each text once.
     Tokens are immutable tuples, so sharing them between files is safe."""
-    hit = _HEADER_CACHE.get(path)
+    hit = _HEADER_CACHE.get((path, fast))
     if hit is not None and hit[0] == text:
-        return hit[1], hit[2], hit[3]
+        return hit[1], hit[2], hit[3], hit[4]
     src = Source(path, text)
     errs: list[LexError] = []
-    toks = tokenize(src, errs)
+    toks = tokenize(src, errs, lines=fast)
+    keys = line_keys(toks) if fast else None
     if len(_HEADER_CACHE) > 512:
         _HEADER_CACHE.clear()
-    _HEADER_CACHE[path] = (text, src, toks, errs)
-    return src, toks, errs
+    _HEADER_CACHE[(path, fast)] = (text, src, toks, keys, errs)
+    return src, toks, keys, errs
 
 
 def _unquote(s: str) -> str:
