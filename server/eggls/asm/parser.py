@@ -9,7 +9,6 @@ Errors are values with ranges; after an error the parser resumes at the next sta
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -961,17 +960,10 @@ def _is_jump(word: str) -> bool:
     return word[0] == "J" or word == "CALL" or word.startswith("LOOP") or word == "XBEGIN"
 
 
-# One operand of a plain amd64 line in the shapes _simple_operands takes: REG, $INT,
-# INT(REG), -INT(REG), (REG) — written without blanks inside.
-_LINE_OPERAND = re.compile(
-    r"[ \t\r]*+(?:\$([0-9][0-9a-fA-FxX]*+)|(?:(-?)([0-9][0-9a-fA-FxX]*+))?\(([A-Za-z_]\w*+)\)"
-    r"|([A-Za-z_]\w*+))[ \t\r]*+"
-)
-
-
 def _line_operands(tok: Token) -> list[Operand] | None:
-    """The operands of a plain amd64 line, as _simple_operands builds them from tokens; None
-    when any is of another shape (the caller then takes the tokens)."""
+    """The operands of a plain amd64 line in the shapes _simple_operands takes — REG, $INT,
+    INT(REG), -INT(REG), (REG), written without blanks inside — built as it builds them from
+    tokens; None when any is of another shape (the caller then takes the tokens)."""
     src = tok[5]
     text = src.text
     start = tok[LINE_REST]  # type: ignore[misc]
@@ -981,54 +973,55 @@ def _line_operands(tok: Token) -> list[Operand] | None:
         return out
     if text[start] not in " \t\r":
         return None  # `MOVQ.Z` style suffix or `MOVQ(…)`: the token path decides
-    base = tok[LINE_BASE]  # type: ignore[misc]
     path = src.path
     line = tok[2]
     regs = amd64_tables.REGISTERS
-    match = _LINE_OPERAND.match
-    pos = start
-    while True:
-        m = match(text, pos, end)
-        if m is None:
+    col = start - tok[LINE_BASE]  # type: ignore[misc]
+    for piece in text[start:end].split(","):
+        op = piece.lstrip(" \t\r")
+        a = col + len(piece) - len(op)
+        col += len(piece) + 1
+        op = op.rstrip(" \t\r")
+        b = a + len(op)
+        if op in regs:
+            out.append(Register(op, Span(path, line, a, line, b)))
+            continue
+        if not op:
             return None
-        g = m.lastindex
-        if g == 5:
-            a, b = m.span(5)
-            name = text[a:b]
-            if name not in regs:
+        if op[0] == "$":
+            digits = op[1:]
+            if not (digits[:1].isdigit() and digits.isalnum()):
                 return None
-            out.append(Register(name, Span(path, line, a - base, line, b - base)))
-        elif g == 1:
-            v = _plain_int(m.group(1))
+            v = _plain_int(digits)
             if v is None:
                 return None
-            a, b = m.start(1) - 1, m.end(1)
-            out.append(Immediate(_signed(v), text[a:b],
-                                 Span(path, line, a - base, line, b - base)))
-        else:
-            name = m.group(4)
-            if name not in regs:
-                return None
-            digits = m.group(3)
-            if digits is None:
-                v = 0
-                a = m.start(4) - 1
-            else:
-                v = _plain_int(digits)
-                if v is None:
-                    return None
-                if m.group(2):
-                    v = -v & MASK
-                a = m.start(2)
-            b = m.end(4) + 1
-            out.append(Memory(Span(path, line, a - base, line, b - base), _signed(v), name,
-                              None, 0, name if name in SEGMENTS else None, None, False))
-        pos = m.end()
-        if pos == end:
-            return out
-        if text[pos] != ",":
+            out.append(Immediate(_signed(v), op, Span(path, line, a, line, b)))
+            continue
+        if op[-1] != ")":
             return None
-        pos += 1
+        k = op.find("(")
+        reg = op[k + 1:-1]
+        if k < 0 or reg not in regs:
+            return None
+        digits = op[:k]
+        minus = digits[:1] == "-"
+        if minus:
+            digits = digits[1:]
+        if not digits:
+            if minus:
+                return None
+            v = 0
+        else:
+            if not (digits[0].isdigit() and digits.isalnum()):
+                return None
+            v = _plain_int(digits)
+            if v is None:
+                return None
+            if minus:
+                v = -v & MASK
+        out.append(Memory(Span(path, line, a, line, b), _signed(v), reg, None, 0,
+                          reg if reg in SEGMENTS else None, None, False))
+    return out
 
 
 def _plain_int(text: str) -> int | None:

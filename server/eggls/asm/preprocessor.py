@@ -121,7 +121,8 @@ class Preprocessor:
         toks = tokenize(main, lex_errors, lines=fast)
         self.stack: list[_Frame] = [_Frame(toks, main, line_keys(toks) if fast else None)]
         self.expanded = 0
-        self.last: Token | None = None  # last raw token, for error positions
+        # The last token _raw() returned: where a function-like macro's arguments ended.
+        self.last: Token | None = None
 
     # -- raw input stack (no macro expansion), as lex.Stack ------------------------------
     def _raw(self) -> Token:
@@ -191,7 +192,6 @@ class Preprocessor:
                 if first[0] is LINE:
                     # A plain line (see lexer): one statement, unless a word is a macro.
                     f.i = i + 2
-                    self.last = toks[i + 1]
                     if ifdef and not ifdef[-1]:
                         continue
                     if names.isdisjoint(first[LINE_WORDS]):  # type: ignore[misc]
@@ -212,30 +212,28 @@ class Preprocessor:
                 if "#" not in line and end[0] is NEWLINE:
                     if ifdef and not ifdef[-1]:
                         f.i = j + 1
-                        self.last = end
                         continue
                     if ";" not in line:
                         if names.isdisjoint(line):
                             f.i = j + 1
-                            self.last = end
                             if j > i:
                                 yield toks[i:j]
                             continue
                         parts = self._flat(toks, ((i, j),))
+                    elif names.isdisjoint(line):
+                        parts = [toks[a:b] for a, b in _split_at(keys, ";", i, j)]
                     else:
                         parts = self._flat(toks, _split_at(keys, ";", i, j))
                     if parts is not None:
                         f.i = j + 1
-                        self.last = end
                         for part in parts:
                             if part:
                                 yield part
                         continue
             tok = f.toks[f.i]
             kind = tok[0]
-            if kind is not EOF:  # fast path of _raw()
+            if kind is not EOF:  # fast path of _raw() (self.last only matters to _invoke)
                 f.i += 1
-                self.last = tok
             else:
                 tok = self._raw()
                 kind = tok[0]
