@@ -552,8 +552,7 @@ class StatementParser:
                 self.append(Instruction(word, [], Span(src.path, line, tok[3], line, tok[4]),
                                         "", self.label_names()))
                 return
-            if (word in amd64_tables.INSTRUCTIONS and word not in DATA_SIZES
-                    and not _is_jump(word)):
+            if word in _LINE_MNEMONICS:
                 ops = _line_operands(tok)
                 if ops is not None:
                     self.append(Instruction(word, ops,
@@ -958,6 +957,12 @@ class StatementParser:
 
 def _is_jump(word: str) -> bool:
     return word[0] == "J" or word == "CALL" or word.startswith("LOOP") or word == "XBEGIN"
+
+
+# amd64 mnemonics whose plain lines _line may build directly: not jumps (their targets are
+# labels or symbols) and not BYTE/WORD/LONG/QUAD (they carry raw bytes).
+_LINE_MNEMONICS = frozenset(w for w in amd64_tables.INSTRUCTIONS
+                            if w not in DATA_SIZES and not _is_jump(w))
 
 
 def _line_operands(tok: Token) -> list[Operand] | None:
