@@ -824,8 +824,10 @@ class StatementParser:
         self.finish_text()
         if len(operands) not in (2, 3):
             raise ParseError("expect two or three operands for TEXT", first)
-        name_addr = self.ops.operand(operands[0], False)
-        sym = self.valid_symbol("TEXT", name_addr, operands[0], offset_ok=False)
+        sym = self._plain_sb_symbol(operands[0]) if self.fast else None
+        if sym is None:
+            name_addr = self.ops.operand(operands[0], False)
+            sym = self.valid_symbol("TEXT", name_addr, operands[0], offset_ok=False)
         flags: tuple[Flag, ...] = ()
         flag_value = 0
         nxt = 1
@@ -870,7 +872,23 @@ class StatementParser:
             raise ParseError(f"{pseudo} symbol {shown!r} must not be offset from SB", toks[0])
         return a.sym
 
+    def _plain_sb_symbol(self, toks: list[Token]) -> SymbolRef | None:
+        """`name(SB)`, as operand + valid_symbol would read it; None for anything else."""
+        if len(toks) != 4:
+            return None
+        t0, t1, t2, t3 = toks
+        name = t0[1]
+        if (t0[0] is not IDENT or t1[0] != "(" or t2[0] is not IDENT or t2[1] != "SB"
+                or t3[0] != ")" or self.ops.at_start_of_register(name)):
+            return None
+        qualified = self.out.package + name if name.startswith(".") else name
+        return SymbolRef(qualified, name, 0, False, None, "SB")
+
     def flags(self, pseudo: str, toks: list[Token]) -> tuple[int, tuple[Flag, ...]]:
+        if self.fast:
+            value = _plain_flags(toks)
+            if value is not None:
+                return value, _flags_as_written(toks, value)
         a = self.ops.operand(toks, False)
         if a.type != "MEM" or a.name != "NONE" or a.reg or a.index or a.sym is not None:
             raise ParseError(f"{pseudo}: expected integer constant; found {_text_of(toks)}",
@@ -1039,6 +1057,22 @@ def _plain_int(text: str) -> int | None:
     except ValueError:
         return None
     return v if v <= MASK else None
+
+
+def _plain_flags(toks: list[Token]) -> int | None:
+    """A flag operand that is integers joined by `|` (what NOSPLIT|NOFRAME expands to), as
+    the expression parser evaluates it; None for anything else."""
+    value = 0
+    n = len(toks)
+    for k in range(0, n, 2):
+        t = toks[k]
+        if t[0] is not INT or (k + 1 < n and toks[k + 1][0] != "|"):
+            return None
+        v = _plain_int(t[1])
+        if v is None:
+            return None
+        value |= v
+    return value if n % 2 else None
 
 
 def _atoi(tok: Token) -> int:

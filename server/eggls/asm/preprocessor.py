@@ -46,13 +46,16 @@ class Macro:
     # Object-like macros whose body holds no newline, `;` or `#`: the body's token texts,
     # which the line fast path tests against the macro table at each use. None otherwise.
     keys: list[str] | None = None
+    # The body holds no newline, `;` or `#` (what the line fast path can expand in place).
+    flat: bool = False
     # Multi-line bodies (`\` continuations) without a `//go:build` token: their expansions
     # get line keys, so the lines inside them take the fast path too.
     lines: bool = False
 
     def __post_init__(self) -> None:
         kinds = {t[0] for t in self.body}
-        if self.params is None and kinds.isdisjoint(_LINE_BREAKERS):
+        self.flat = kinds.isdisjoint(_LINE_BREAKERS)
+        if self.params is None and self.flat:
             self.keys = [t[1] for t in self.body]
         self.lines = NEWLINE in kinds and BUILD not in kinds
 
@@ -301,28 +304,62 @@ class Preprocessor:
     def _flat(self, toks: list[Token], ranges: Iterable[tuple[int, int]]
               ) -> list[list[Token]] | None:
         """The token lists toks[a:b] for (a, b) in ranges with their macro uses expanded,
-        when every use is of an object-like macro whose body uses no macro and holds no
-        newline, `;` or `#` (then this is what _expand produces, token for token); None
-        when the line needs the token-by-token path."""
+        when every use is of a macro whose body holds no newline, `;` or `#` and whose
+        expansion uses no macro (a function-like one with its arguments inside the range):
+        then this is what _expand produces, token for token. None when the line needs the
+        token-by-token path (which also reports whatever is wrong)."""
         macros = self.macros
+        names = macros.keys()
         expanded = self.expanded
         parts: list[list[Token]] = []
         for a, b in ranges:
             out: list[Token] = []
-            for k in range(a, b):
+            k = a
+            while k < b:
                 tok = toks[k]
+                k += 1
                 m = macros.get(tok[1]) if tok[0] is IDENT else None
                 if m is None:
                     out.append(tok)
                     continue
-                keys = m.keys
-                if keys is None or not macros.keys().isdisjoint(keys):
-                    return None
-                expanded += len(keys)
+                line, col, end_col, src = tok[2], tok[3], tok[4], tok[5]
+                if m.params is None:
+                    keys = m.keys
+                    if keys is None or not names.isdisjoint(keys):
+                        return None
+                    body = m.body
+                else:
+                    if k >= b or toks[k][0] != "(":
+                        out.append(tok)  # named without arguments: stays as written
+                        continue
+                    if not m.flat:
+                        return None
+                    got = _arguments(toks, k + 1, b)
+                    if got is None:
+                        return None
+                    args, k = got
+                    params = m.params
+                    if not params and len(args) == 1 and not args[0]:
+                        args = []
+                    if len(args) != len(params):
+                        return None
+                    actuals = dict(zip(params, args, strict=True))
+                    body = []
+                    for t in m.body:
+                        sub = actuals.get(t[1]) if t[0] is IDENT else None
+                        if sub is None:
+                            body.append(t)
+                        else:
+                            body.extend(sub)
+                    if not names.isdisjoint([t[1] for t in body]):
+                        return None
+                    close = toks[k - 1]
+                    if close[2] == line and close[5] is src:
+                        end_col = close[4]
+                expanded += len(body)
                 if expanded > MAX_EXPANDED:
                     return None
-                line, col, end_col, src = tok[2], tok[3], tok[4], tok[5]
-                out += [(t[0], t[1], line, col, end_col, src) for t in m.body]
+                out += [(t[0], t[1], line, col, end_col, src) for t in body]
             parts.append(out)
         self.expanded = expanded
         return parts
@@ -589,6 +626,33 @@ class Preprocessor:
             self._error(use, f"wrong arg count for macro {macro.name}")
             return None
         return dict(zip(params, args, strict=True))
+
+
+def _arguments(toks: list[Token], k: int, b: int) -> tuple[list[list[Token]], int] | None:
+    """A macro use's arguments from toks[k] (after its `(`) as _collect_args reads them, and
+    the index after the closing `)`; None when the range ends first or an argument holds a
+    token that would end or split the statement."""
+    args: list[list[Token]] = []
+    cur: list[Token] = []
+    nesting = 0
+    while k < b:
+        t = toks[k]
+        k += 1
+        kind = t[0]
+        if nesting == 0 and (kind == ")" or kind == ","):
+            args.append(cur)
+            if kind == ")":
+                return args, k
+            cur = []
+            continue
+        if kind == "(":
+            nesting += 1
+        elif kind == ")":
+            nesting -= 1
+        elif kind in _LINE_BREAKERS:
+            return None
+        cur.append(t)
+    return None
 
 
 def _split_at(keys: list[str], sep: str, i: int, j: int) -> list[tuple[int, int]]:
