@@ -167,3 +167,19 @@ def test_std_import_paths_have_no_std_prefix(tmp_path: Path) -> None:
     (goroot / "src" / "internal" / "cpu").mkdir(parents=True)
     (goroot / "src" / "go.mod").write_text("module std\n")
     assert import_path(str(goroot / "src" / "internal" / "cpu"), str(goroot)) == "internal/cpu"
+
+
+def test_deep_nesting_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    """Parentheses and unary operators nest by recursion: past a depth no real code reaches,
+    the operand is an error on its line and the next line still parses."""
+    deep = [
+        "\tMOVQ $" + "(" * 5000 + "1" + ")" * 5000 + ", AX\n",
+        "\tMOVQ $" + "-" * 50000 + "1, AX\n",
+        "\tMOVQ " + "(" * 50000 + "\n",
+        "DATA x+0(SB)/8, $" + "-" * 50000 + "1.5\n",
+    ]
+    f = parse(tmp_path, "TEXT ·f(SB), $0\n" + "".join(deep) + "\tMOVQ $((1)), AX\n")
+    assert [(e.span.line, e.message) for e in f.errors] == [
+        (n, "expression nested too deeply") for n in range(2, 2 + len(deep))]
+    assert f.texts[0].instructions[-1].operands[0] == Immediate(1, "$((1))", f.texts[0]
+                                                                .instructions[-1].operands[0].span)

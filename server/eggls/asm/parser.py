@@ -51,6 +51,9 @@ from eggls.asm.textflag import TEXTFLAG_VALUES, flag_names
 from eggls.diagnostics import Span
 
 MASK = (1 << 64) - 1
+# Parentheses and unary operators nest by recursion; cmd/asm has no limit, but Python's stack
+# does. Real code nests a few levels.
+MAX_EXPR_DEPTH = 100
 SEGMENTS = frozenset({"FS", "GS", "TLS"})
 # On amd64, SP is the hardware register unless a symbol precedes it (x-8(SP)).
 PSEUDO = frozenset({"SB", "FP", "PC"})
@@ -90,7 +93,7 @@ def _span(a: Token, b: Token) -> Span:
 class _OperandParser:
     """Parses one operand's tokens (p.input / p.inputPos in cmd/asm)."""
 
-    __slots__ = ("arch_regs", "input", "is_jump", "pkg", "pos", "unresolved")
+    __slots__ = ("arch_regs", "depth", "input", "is_jump", "pkg", "pos", "unresolved")
 
     def __init__(self, pkg: str, regs: frozenset[str] | None, unresolved: list[str]) -> None:
         self.pkg = pkg
@@ -99,6 +102,7 @@ class _OperandParser:
         self.input: list[Token] = []
         self.pos = 0
         self.is_jump = False
+        self.depth = 0  # of factor/float_expr calls: deep nesting is an error, not a crash
 
     # token cursor
     def peek(self) -> str:
@@ -139,6 +143,7 @@ class _OperandParser:
         self.input = toks
         self.pos = 0
         self.is_jump = is_jump
+        self.depth = 0
         a = _Addr()
         prefix = ""
         if self.peek() in ("$", "*"):
@@ -411,7 +416,16 @@ class _OperandParser:
                 return value
 
     def factor(self) -> int | None:
+        self.depth += 1
+        try:
+            return self._factor()
+        finally:
+            self.depth -= 1
+
+    def _factor(self) -> int | None:
         tok = self.next()
+        if self.depth > MAX_EXPR_DEPTH:
+            raise ParseError("expression nested too deeply", tok)
         kind = tok[0]
         if kind is INT:
             try:
@@ -444,7 +458,16 @@ class _OperandParser:
         raise ParseError(f"unexpected {tok[1] or 'EOF'} evaluating expression", tok)
 
     def float_expr(self) -> float:
+        self.depth += 1
+        try:
+            return self._float_expr()
+        finally:
+            self.depth -= 1
+
+    def _float_expr(self) -> float:
         tok = self.next()
+        if self.depth > MAX_EXPR_DEPTH:
+            raise ParseError("expression nested too deeply", tok)
         if tok[0] == "(":
             v = self.float_expr()
             if self.next()[0] != ")":
