@@ -45,6 +45,9 @@ LINES = [
     "#define LOOP_B LOOP_A", "\tMOVQ $LOOP_A, AX", "\tLOOP_B", "#define SELF SELF+1",
     "\tMOVQ $SELF, AX", "#define NL \\", "#define EMPTY", "\tEMPTY", "\tMOVQ EMPTY AX, BX",
     "\tF(", "\tF", "#define g(r) 0(r)(TLS*1)", "\tMOVQ g(CX), AX", "\tMOVQ AX, g(CX)",
+    "\tMOVQ TEXT )", "\tMOVQ AX )", "\tMOVQ )", "#define A3 T0", "#define T0 X12",
+    "\tMOVO A3, X1", "#define SH BYTE $0x66; BYTE $0x0f", "\tSH", "\tBYTE $0x1ff",
+    "\tBYTE AX", "\tWORD -8(SP)", "\tQUAD $-1",
 ]
 
 # Macro definitions are drawn for a prelude too, so uses regularly meet their definitions.

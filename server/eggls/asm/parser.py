@@ -668,10 +668,19 @@ class StatementParser:
     def instruction(self, word: str, suffix: str, operands: list[list[Token]], span: Span,
                     first: Token) -> None:
         is_jump = _is_jump(word)
-        if not is_jump and word not in DATA_SIZES and self.fast:
+        if not is_jump and self.fast:
             fast = self._simple_operands(operands)
             if fast is not None:
-                self.append(Instruction(word, fast, span, suffix, self.label_names()))
+                data = None
+                size = DATA_SIZES.get(word)
+                if size is not None and self.text is not None and len(fast) == 1:
+                    # BYTE $0x0f inside TEXT: raw bytes, as below (a register gives none).
+                    op = fast[0]
+                    value = op.value if isinstance(op, Immediate) else (
+                        op.offset if isinstance(op, Memory) else None)
+                    if value is not None:
+                        data = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+                self.append(Instruction(word, fast, span, suffix, self.label_names(), data))
                 return
         elif is_jump and self.fast and len(operands) == 1 and len(operands[0]) == 1:
             # `JNE loop`: a label, as symbol_reference + to_operand would make it.
@@ -744,7 +753,7 @@ class StatementParser:
                 out.append(Immediate(_signed(v), _text_of(op), _span(t0, t1)))
                 continue
             # off(REG), -off(REG), (REG)
-            if n > 5 or op[-1][0] != ")" or op[-3][0] != "(":
+            if n < 3 or n > 5 or op[-1][0] != ")" or op[-3][0] != "(":
                 return None
             base = op[-2]
             if base[0] is not IDENT or base[1] not in regs:

@@ -325,9 +325,21 @@ class Preprocessor:
                 line, col, end_col, src = tok[2], tok[3], tok[4], tok[5]
                 if m.params is None:
                     keys = m.keys
-                    if keys is None or not names.isdisjoint(keys):
+                    if keys is None:
                         return None
                     body = m.body
+                    if not names.isdisjoint(keys):
+                        # Register aliases (`#define A3 T0`, `#define T0 X12`): expanded
+                        # through, as _expand's re-scan would.
+                        got = self._object_chain(body, 0)
+                        if got is None:
+                            return None
+                        body, n = got
+                        expanded += n
+                        if expanded > MAX_EXPANDED:
+                            return None
+                        out += [(t[0], t[1], line, col, end_col, src) for t in body]
+                        continue
                 else:
                     if k >= b or toks[k][0] != "(":
                         out.append(tok)  # named without arguments: stays as written
@@ -363,6 +375,29 @@ class Preprocessor:
             parts.append(out)
         self.expanded = expanded
         return parts
+
+    def _object_chain(self, body: list[Token], depth: int) -> tuple[list[Token], int] | None:
+        """body with every macro use in it expanded, when all are object-like with flat
+        bodies, nested at most 16 deep (a cycle or anything else: None); and the number of
+        tokens the expansions produced, as _invoke counts them (body included)."""
+        if depth > 16:
+            return None
+        macros = self.macros
+        out: list[Token] = []
+        count = len(body)
+        for t in body:
+            m = macros.get(t[1]) if t[0] is IDENT else None
+            if m is None:
+                out.append(t)
+                continue
+            if m.params is not None or m.keys is None:
+                return None
+            got = self._object_chain(m.body, depth + 1)
+            if got is None:
+                return None
+            out += got[0]
+            count += got[1]
+        return out, count
 
     def _expand(self, tok: Token) -> Token | None:
         """Expand the macro named by tok (and any macro its expansion starts with); the
