@@ -331,13 +331,11 @@ class Preprocessor:
                     if not names.isdisjoint(keys):
                         # Register aliases (`#define A3 T0`, `#define T0 X12`): expanded
                         # through, as _expand's re-scan would.
-                        got = self._object_chain(body, 0)
+                        got = self._object_chain(body, 0, MAX_EXPANDED - expanded)
                         if got is None:
                             return None
                         body, n = got
                         expanded += n
-                        if expanded > MAX_EXPANDED:
-                            return None
                         out += [(t[0], t[1], line, col, end_col, src) for t in body]
                         continue
                 else:
@@ -350,19 +348,10 @@ class Preprocessor:
                     if got is None:
                         return None
                     args, k = got
-                    params = m.params
-                    if not params and len(args) == 1 and not args[0]:
-                        args = []
-                    if len(args) != len(params):
+                    actuals = _bind(m.params, args)
+                    if actuals is None:
                         return None
-                    actuals = dict(zip(params, args, strict=True))
-                    body = []
-                    for t in m.body:
-                        sub = actuals.get(t[1]) if t[0] is IDENT else None
-                        if sub is None:
-                            body.append(t)
-                        else:
-                            body.extend(sub)
+                    body = _substitute(m.body, actuals)
                     if not names.isdisjoint([t[1] for t in body]):
                         return None
                     close = toks[k - 1]
@@ -376,11 +365,13 @@ class Preprocessor:
         self.expanded = expanded
         return parts
 
-    def _object_chain(self, body: list[Token], depth: int) -> tuple[list[Token], int] | None:
+    def _object_chain(self, body: list[Token], depth: int, budget: int
+                      ) -> tuple[list[Token], int] | None:
         """body with every macro use in it expanded, when all are object-like with flat
-        bodies, nested at most 16 deep (a cycle or anything else: None); and the number of
-        tokens the expansions produced, as _invoke counts them (body included)."""
-        if depth > 16:
+        bodies, nested at most 16 deep, and the expansions produce at most `budget` tokens
+        (as _invoke counts them, body included); with that count. Else None: a cycle, an
+        expansion bomb or anything else is left to the token-by-token path."""
+        if depth > 16 or len(body) > budget:
             return None
         macros = self.macros
         out: list[Token] = []
@@ -392,7 +383,7 @@ class Preprocessor:
                 continue
             if m.params is not None or m.keys is None:
                 return None
-            got = self._object_chain(m.body, depth + 1)
+            got = self._object_chain(m.body, depth + 1, budget - count)
             if got is None:
                 return None
             out += got[0]
@@ -611,13 +602,7 @@ class Preprocessor:
             last = self.last
             if last is not None and last[2] == line and last[5] is src:
                 end_col = last[4]
-            body = []
-            for t in macro.body:
-                sub = actuals.get(t[1]) if t[0] is IDENT else None
-                if sub is None:
-                    body.append(t)
-                else:
-                    body.extend(sub)
+            body = _substitute(macro.body, actuals)
         self.expanded += len(body)
         if self.expanded > MAX_EXPANDED:
             self._error(use, f"macro expansion too large: {macro.name}")
@@ -654,13 +639,31 @@ class Preprocessor:
             elif kind == ")":
                 nesting -= 1
             cur.append(tok)
-        params = macro.params or []
-        if not params and len(args) == 1 and not args[0]:
-            args = []
-        if len(args) != len(params):
+        actuals = _bind(macro.params or [], args)
+        if actuals is None:
             self._error(use, f"wrong arg count for macro {macro.name}")
-            return None
-        return dict(zip(params, args, strict=True))
+        return actuals
+
+
+def _bind(params: list[str], args: list[list[Token]]) -> dict[str, list[Token]] | None:
+    """Parameters to arguments (`F()` passes none); None when the counts differ."""
+    if not params and len(args) == 1 and not args[0]:
+        args = []
+    if len(args) != len(params):
+        return None
+    return dict(zip(params, args, strict=True))
+
+
+def _substitute(body: list[Token], actuals: dict[str, list[Token]]) -> list[Token]:
+    """A function-like macro's body with each parameter replaced by its argument."""
+    out: list[Token] = []
+    for t in body:
+        sub = actuals.get(t[1]) if t[0] is IDENT else None
+        if sub is None:
+            out.append(t)
+        else:
+            out.extend(sub)
+    return out
 
 
 def _arguments(toks: list[Token], k: int, b: int) -> tuple[list[list[Token]], int] | None:
