@@ -21,6 +21,8 @@ class Severity(StrEnum):
 _RANK = {Severity.HINT: 0, Severity.INFORMATION: 1, Severity.WARNING: 2, Severity.ERROR: 3}
 
 
+# Hashable but not frozen: the parser builds hundreds of thousands of spans, and a frozen
+# dataclass's __init__ (object.__setattr__ per field) costs nearly four times as much.
 @dataclass(slots=True, unsafe_hash=True)
 class Span:
     """A source range. Lines and columns are 1-based; columns count Unicode characters.

@@ -96,7 +96,7 @@ def include_resolver(path: str, cfg: AsmConfig):  # type: ignore[no-untyped-def]
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Parsing allocates hundreds of thousands of small acyclic objects (tokens, spans,
-    operands); the cyclic collector would rescan them over and over (about a tenth of the
+    operands); the cyclic collector would rescan them over and over (a few per cent of the
     front end's time on GOROOT). Nothing here forms a cycle, so it is paused meanwhile."""
     if not gc.isenabled():
         yield

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from eggls.diagnostics import Span
 
+# Value classes are hashable but not frozen: a frozen dataclass sets each field through
+# object.__setattr__, which made building them a sizeable share of parsing GOROOT.
 
 @dataclass(slots=True, unsafe_hash=True)
 class SymbolRef:
